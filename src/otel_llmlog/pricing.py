@@ -1,0 +1,266 @@
+"""Cost of a call: rates per fee item from ``genai-prices``, user overrides, and honest gaps.
+
+Fee items and their codes follow the gateway record this project reproduces (see
+``docs/payload.md``): ``prompt`` (uncached input), ``completion``, ``input_cache_read``,
+``input_cache_write_5_min``, ``input_cache_write_1_h``, ``internal_reasoning``, ``audio``.
+Amount = tokens x rate / 1e6, computed in :class:`~decimal.Decimal` so the total is exact to the
+micro-dollar before it becomes a float attribute.
+
+An unknown model gets no cost and a reason, never 0 and never a default price: a made-up
+number in a cost dashboard is worse than a visible gap.
+
+Why ``genai-prices``: it is maintained by people who track provider price pages (Pydantic),
+carries cache-read, 5-minute and 1-hour cache-write rates, tiers and dated price changes, ships
+its data inside the wheel and never touches the network unless asked to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .record import Usage
+
+PRICES_ENV = "OTEL_LLMLOG_PRICES"
+
+FEE_CODES = (
+    "prompt",
+    "completion",
+    "input_cache_read",
+    "input_cache_write_5_min",
+    "input_cache_write_1_h",
+    "internal_reasoning",
+    "audio",
+    "web_search",
+    "image",
+)
+
+_MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class FeeItem:
+    code: str
+    tokens: int
+    rate: float  # USD per million tokens
+    amount: float  # USD
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """A computed cost (``amount`` set) or the reason there is none (``amount`` None)."""
+
+    amount: float | None
+    items: tuple[FeeItem, ...] = ()
+    source: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """Rates of one model in USD per million tokens; ``None`` = the model has no such rate.
+
+    ``tiers`` lists (input-token threshold, Rates) pairs for long-context pricing: when a
+    call's input tokens exceed the threshold, that tier's rates apply to the whole call.
+    """
+
+    prompt: Decimal | None = None
+    completion: Decimal | None = None
+    input_cache_read: Decimal | None = None
+    input_cache_write_5_min: Decimal | None = None
+    input_cache_write_1_h: Decimal | None = None
+    audio: Decimal | None = None
+    tiers: tuple[tuple[int, Rates], ...] = ()
+
+    def for_input(self, input_tokens: int) -> Rates:
+        chosen = self
+        for threshold, rates in self.tiers:
+            if input_tokens > threshold:
+                chosen = rates
+        return chosen
+
+
+def _dec(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def rates_from_mapping(values: Mapping[str, Any]) -> Rates:
+    """Build rates from a user override: fee code -> USD per million tokens."""
+    unknown = set(values) - set(FEE_CODES)
+    if unknown:
+        raise ValueError(f"unknown fee item(s) {sorted(unknown)}; expected some of {list(FEE_CODES)}")
+    return Rates(**{code: _dec(v) for code, v in values.items() if code in Rates.__slots__})  # type: ignore[arg-type]
+
+
+def compute(rates: Rates, usage: Usage, source: str) -> Cost:
+    """Split usage into fee items and price each one.
+
+    A token kind the model has no rate for stays inside its parent bucket (a cache write
+    without a write rate is billed as prompt), the same rule ``genai-prices`` applies.
+    """
+    total_in = usage.input_tokens or 0
+    r = rates.for_input(total_in)
+    if r.prompt is None and r.completion is None:
+        return Cost(None, reason="the price entry has neither an input nor an output rate")
+    prompt = total_in
+    items: list[tuple[str, int, Decimal]] = []
+    read = usage.cache_read_tokens or 0
+    if r.input_cache_read is not None:
+        items.append(("input_cache_read", read, r.input_cache_read))
+        prompt -= read
+    write = usage.cache_write_tokens or 0
+    if r.input_cache_write_5_min is not None:
+        w1h = usage.cache_write_1h_tokens or 0
+        if r.input_cache_write_1_h is None:
+            w1h = 0
+        items.append(("input_cache_write_5_min", write - w1h, r.input_cache_write_5_min))
+        if r.input_cache_write_1_h is not None:
+            items.append(("input_cache_write_1_h", w1h, r.input_cache_write_1_h))
+        prompt -= write
+    audio = usage.audio_input_tokens or 0
+    if audio and r.audio is not None:
+        items.append(("audio", audio, r.audio))
+        prompt -= audio
+    items.insert(0, ("prompt", max(prompt, 0), r.prompt or Decimal(0)))
+    if r.completion is not None:
+        out = usage.output_tokens or 0
+        reasoning = usage.reasoning_tokens or 0
+        if reasoning:
+            items.append(("completion", out - reasoning, r.completion))
+            items.append(("internal_reasoning", reasoning, r.completion))
+        else:
+            items.append(("completion", out, r.completion))
+    fee_items = []
+    total = Decimal(0)
+    for code, tokens, rate in items:
+        amount = tokens * rate / _MILLION
+        total += amount
+        fee_items.append(FeeItem(code, tokens, float(rate), float(amount)))
+    return Cost(float(total), tuple(fee_items), source)
+
+
+class PriceBook:
+    """Looks up rates per (provider, model), overrides first, and caches both hits and misses.
+
+    Lookups are cached per UTC day, so a dated price change in the table takes effect without
+    a restart while the hot path does one dict lookup.
+    """
+
+    def __init__(self, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.overrides: dict[str, Rates] = {model: rates_from_mapping(r) for model, r in (overrides or {}).items()}
+        self._cache: dict[tuple[str, str, int], Rates | str] = {}
+        self._table_source: str | None = None
+
+    @classmethod
+    def from_settings(cls, prices: Mapping[str, Mapping[str, Any]] | str | os.PathLike[str] | None) -> PriceBook:
+        """``prices`` may be a mapping, a path to a JSON/TOML file, or None (then ``OTEL_LLMLOG_PRICES``)."""
+        if prices is None:
+            env = os.environ.get(PRICES_ENV, "").strip()
+            prices = env or None
+        if prices is None or isinstance(prices, Mapping):
+            return cls(prices)
+        return cls(load_price_file(prices))
+
+    def cost(self, provider: str, response_model: str | None, request_model: str | None, operation: str, usage: Usage) -> Cost:
+        if not usage.known():
+            return Cost(None, reason="the response reported no token usage")
+        tried = []
+        for model in (response_model, request_model):
+            if not model or model in tried:
+                continue
+            tried.append(model)
+            found = self.rates(provider, model)
+            if isinstance(found, Rates):
+                source = "override" if (model in self.overrides or f"{provider}/{model}" in self.overrides) else self.table_source
+                return compute(found, usage, source)
+        if not tried:
+            return Cost(None, reason="the call named no model")
+        return Cost(None, reason=f"no price known for model {' / '.join(map(repr, tried))} of provider {provider!r} in {self.table_source}")
+
+    def rates(self, provider: str, model: str) -> Rates | str:
+        """Rates for a model, or a string saying why there are none."""
+        override = self.overrides.get(model) or self.overrides.get(f"{provider}/{model}")
+        if override is not None:
+            return override
+        key = (provider, model, int(time.time() // 86400))
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            found = self._cache[key] = _table_rates(provider, model)
+        return found
+
+    @property
+    def table_source(self) -> str:
+        if self._table_source is None:
+            from genai_prices import __version__
+
+            self._table_source = f"genai-prices {__version__}"
+        return self._table_source
+
+
+def _table_rates(provider: str, model: str) -> Rates | str:
+    from genai_prices import data_snapshot
+    from genai_prices.types import TieredPrices
+
+    try:
+        _, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
+    except LookupError as exc:
+        return str(exc)
+    price = info.get_prices(datetime.now(UTC))
+
+    def rate(key: str, threshold: int | None) -> Decimal | None:
+        value = getattr(price, key, None)
+        if isinstance(value, TieredPrices):
+            chosen = value.base
+            if threshold is not None:
+                for tier in value.tiers:
+                    if threshold >= tier.start:
+                        chosen = tier.price
+            return chosen
+        return value
+
+    def rates_at(threshold: int | None) -> Rates:
+        return Rates(
+            prompt=rate("input_mtok", threshold),
+            completion=rate("output_mtok", threshold),
+            input_cache_read=rate("cache_read_mtok", threshold),
+            input_cache_write_5_min=rate("cache_write_mtok", threshold),
+            input_cache_write_1_h=rate("cache_write_1h_mtok", threshold),
+            audio=rate("input_audio_mtok", threshold),
+        )
+
+    starts = sorted(
+        {t.start for key in ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok")
+         if isinstance(getattr(price, key, None), TieredPrices) for t in getattr(price, key).tiers}
+    )
+    base = rates_at(None)
+    if not starts:
+        return base
+    return Rates(**{f: getattr(base, f) for f in ("prompt", "completion", "input_cache_read", "input_cache_write_5_min",
+                                                   "input_cache_write_1_h", "audio")},
+                 tiers=tuple((s, rates_at(s)) for s in starts))
+
+
+def load_price_file(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Read overrides from JSON or TOML: ``{"model": {"prompt": 3, "completion": 15, ...}}``."""
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    if p.suffix.lower() == ".toml":
+        import tomllib
+
+        data = tomllib.loads(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ValueError(f"{p}: expected a table of model -> {{fee item: rate per million tokens}}")
+    return data

@@ -1,0 +1,369 @@
+"""Facts of OpenAI calls: Chat Completions, Responses and Embeddings.
+
+Only extraction lives here - reading request bodies and SDK response objects into a
+:class:`~otel_llmlog.record.CallRecord`. Spans, timing, cost and errors are the core's.
+SDK objects are read with ``getattr`` so older and newer SDK models (and plain dicts of the
+same shape) read the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import semconv as sc
+from ..content import as_text, parse_arguments, text_part
+from ..core import Endpoint, Provider, StreamState
+from ..record import CallRecord
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def _common_request(body: Mapping[str, Any], rec: CallRecord, max_tokens_keys: tuple[str, ...]) -> None:
+    a = rec.request_attributes
+    for key in max_tokens_keys:
+        value = _int(body.get(key))
+        if value is not None:
+            a[sc.REQUEST_MAX_TOKENS] = value
+            break
+    for key, attr in (
+        ("temperature", sc.REQUEST_TEMPERATURE),
+        ("top_p", sc.REQUEST_TOP_P),
+        ("frequency_penalty", sc.REQUEST_FREQUENCY_PENALTY),
+        ("presence_penalty", sc.REQUEST_PRESENCE_PENALTY),
+    ):
+        value = _number(body.get(key))
+        if value is not None:
+            a[attr] = float(value)
+    seed = _int(body.get("seed"))
+    if seed is not None:
+        a[sc.REQUEST_SEED] = seed
+
+
+def _usage_chat(usage: Any, rec: CallRecord) -> None:
+    """Chat Completions / Embeddings usage: ``prompt_tokens`` already includes cached tokens."""
+    if usage is None:
+        return
+    u = rec.usage
+    u.input_tokens = _int(_get(usage, "prompt_tokens"))
+    u.output_tokens = _int(_get(usage, "completion_tokens"))
+    details = _get(usage, "prompt_tokens_details")
+    if details is not None:
+        u.cache_read_tokens = _int(_get(details, "cached_tokens"))
+        u.audio_input_tokens = _int(_get(details, "audio_tokens")) or None
+    details = _get(usage, "completion_tokens_details")
+    if details is not None:
+        u.reasoning_tokens = _int(_get(details, "reasoning_tokens"))
+        u.audio_output_tokens = _int(_get(details, "audio_tokens")) or None
+
+
+def _response_common(obj: Any, rec: CallRecord) -> None:
+    rec.response_id = _get(obj, "id") or rec.response_id
+    rec.response_model = _get(obj, "model") or rec.response_model
+    tier = _get(obj, "service_tier")
+    if isinstance(tier, str):
+        rec.response_attributes[sc.OPENAI_RESPONSE_SERVICE_TIER] = tier
+    fingerprint = _get(obj, "system_fingerprint")
+    if isinstance(fingerprint, str):
+        rec.response_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+
+
+# --- content conversion into the conventions' message schema (only run when capture is on) ---
+
+
+def _parts_of(content_value: Any) -> list[dict[str, Any]]:
+    if content_value is None:
+        return []
+    if isinstance(content_value, str):
+        return [text_part(content_value)]
+    parts = []
+    for part in content_value if isinstance(content_value, list) else [content_value]:
+        kind = _get(part, "type")
+        if kind in ("text", "input_text", "output_text"):
+            parts.append(text_part(_get(part, "text", "")))
+        elif kind == "refusal":
+            parts.append(text_part(_get(part, "refusal", "")))
+        else:
+            parts.append({"type": kind or "unknown"})
+    return parts
+
+
+def _tool_call_part(call: Any) -> dict[str, Any]:
+    fn = _get(call, "function")
+    return {
+        "type": "tool_call",
+        "id": _get(call, "id"),
+        "name": _get(fn, "name") if fn is not None else _get(call, "name"),
+        "arguments": parse_arguments(_get(fn, "arguments") if fn is not None else _get(call, "arguments")),
+    }
+
+
+def _chat_input_messages(messages: Any) -> list[dict[str, Any]]:
+    out = []
+    for m in messages or ():
+        role = _get(m, "role") or "user"
+        if role == "tool":
+            out.append({"role": "tool", "parts": [
+                {"type": "tool_call_response", "id": _get(m, "tool_call_id"), "response": as_text(_get(m, "content"))}
+            ]})
+            continue
+        parts = _parts_of(_get(m, "content"))
+        parts += [_tool_call_part(c) for c in _get(m, "tool_calls") or ()]
+        out.append({"role": role, "parts": parts})
+    return out
+
+
+# --- Chat Completions ---
+
+
+class ChatCompletions(Endpoint):
+    operation = "chat"
+
+    def request(self, body: Mapping[str, Any], rec: CallRecord, capture: bool) -> None:
+        _common_request(body, rec, ("max_completion_tokens", "max_tokens"))
+        a = rec.request_attributes
+        n = _int(body.get("n"))
+        if n is not None and n != 1:
+            a[sc.REQUEST_CHOICE_COUNT] = n
+        stop = body.get("stop")
+        if isinstance(stop, str):
+            a[sc.REQUEST_STOP_SEQUENCES] = [stop]
+        elif isinstance(stop, list) and stop:
+            a[sc.REQUEST_STOP_SEQUENCES] = [s for s in stop if isinstance(s, str)]
+        fmt = body.get("response_format")
+        kind = _get(fmt, "type") if fmt is not None else None
+        if kind in ("json_object", "json_schema"):
+            a[sc.OUTPUT_TYPE] = "json"
+        elif kind == "text":
+            a[sc.OUTPUT_TYPE] = "text"
+        if capture:
+            rec.input_messages = _chat_input_messages(body.get("messages"))
+
+    def response(self, obj: Any, rec: CallRecord, capture: bool) -> None:
+        _response_common(obj, rec)
+        choices = _get(obj, "choices") or ()
+        rec.native_finish_reasons = [_get(c, "finish_reason") or "" for c in choices]
+        _usage_chat(_get(obj, "usage"), rec)
+        if capture:
+            out = []
+            for c in choices:
+                msg = _get(c, "message")
+                parts = _parts_of(_get(msg, "content"))
+                refusal = _get(msg, "refusal")
+                if refusal:
+                    parts.append(text_part(refusal))
+                parts += [_tool_call_part(t) for t in _get(msg, "tool_calls") or ()]
+                out.append({"role": _get(msg, "role") or "assistant", "parts": parts,
+                            "finish_reason": _get(c, "finish_reason") or ""})
+            rec.output_messages = out
+
+    def stream_state(self, rec: CallRecord, capture: bool) -> StreamState:
+        return ChatStream(rec, capture)
+
+
+class ChatStream(StreamState):
+    """Chunks carry deltas per choice index; usage (when asked for) comes in a last chunk."""
+
+    __slots__ = ("reasons", "texts", "tools")
+
+    def __init__(self, rec: CallRecord, capture: bool) -> None:
+        super().__init__(rec, capture)
+        self.reasons: dict[int, str] = {}
+        self.texts: dict[int, list[str]] = {}
+        self.tools: dict[int, dict[int, dict[str, Any]]] = {}
+
+    def chunk(self, chunk: Any) -> None:
+        rec = self.rec
+        if rec.response_id is None:
+            _response_common(chunk, rec)
+        usage = _get(chunk, "usage")
+        if usage is not None:
+            _usage_chat(usage, rec)
+        for choice in _get(chunk, "choices") or ():
+            index = _get(choice, "index", 0)
+            reason = _get(choice, "finish_reason")
+            if reason:
+                self.reasons[index] = reason
+            if self.capture:
+                self._content(index, _get(choice, "delta"))
+
+    def _content(self, index: int, delta: Any) -> None:
+        text = _get(delta, "content")
+        if text:
+            self.texts.setdefault(index, []).append(text)
+        for call in _get(delta, "tool_calls") or ():
+            slots = self.tools.setdefault(index, {})
+            slot = slots.setdefault(_get(call, "index", 0), {"id": None, "name": None, "arguments": []})
+            fn = _get(call, "function")
+            if _get(call, "id"):
+                slot["id"] = _get(call, "id")
+            if _get(fn, "name"):
+                slot["name"] = _get(fn, "name")
+            if _get(fn, "arguments"):
+                slot["arguments"].append(_get(fn, "arguments"))
+
+    def finish(self) -> None:
+        rec = self.rec
+        indexes = sorted(set(self.reasons) | set(self.texts) | set(self.tools))
+        rec.native_finish_reasons = [self.reasons.get(i, "") for i in indexes]
+        if self.capture:
+            out = []
+            for i in indexes:
+                parts = [text_part("".join(self.texts[i]))] if i in self.texts else []
+                for slot in (self.tools.get(i) or {}).values():
+                    parts.append({"type": "tool_call", "id": slot["id"], "name": slot["name"],
+                                  "arguments": parse_arguments("".join(slot["arguments"]))})
+                out.append({"role": "assistant", "parts": parts, "finish_reason": self.reasons.get(i, "")})
+            rec.output_messages = out
+
+
+# --- Responses ---
+
+
+def _responses_input(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    value = body.get("input")
+    if isinstance(value, str):
+        return [{"role": "user", "parts": [text_part(value)]}]
+    out = []
+    for item in value or ():
+        kind = _get(item, "type")
+        if kind == "function_call_output":
+            out.append({"role": "tool", "parts": [
+                {"type": "tool_call_response", "id": _get(item, "call_id"), "response": as_text(_get(item, "output"))}
+            ]})
+        elif kind == "function_call":
+            out.append({"role": "assistant", "parts": [
+                {"type": "tool_call", "id": _get(item, "call_id"), "name": _get(item, "name"),
+                 "arguments": parse_arguments(_get(item, "arguments"))}
+            ]})
+        elif kind in (None, "message"):
+            out.append({"role": _get(item, "role") or "user", "parts": _parts_of(_get(item, "content"))})
+        else:
+            out.append({"role": "user", "parts": [{"type": kind}]})
+    return out
+
+
+class Responses(Endpoint):
+    operation = "chat"
+
+    def request(self, body: Mapping[str, Any], rec: CallRecord, capture: bool) -> None:
+        _common_request(body, rec, ("max_output_tokens",))
+        fmt = _get(body.get("text"), "format")
+        kind = _get(fmt, "type") if fmt is not None else None
+        if kind in ("json_object", "json_schema"):
+            rec.request_attributes[sc.OUTPUT_TYPE] = "json"
+        elif kind == "text":
+            rec.request_attributes[sc.OUTPUT_TYPE] = "text"
+        if capture:
+            instructions = body.get("instructions")
+            if isinstance(instructions, str) and instructions:
+                rec.system_instructions = [text_part(instructions)]
+            rec.input_messages = _responses_input(body)
+
+    def response(self, obj: Any, rec: CallRecord, capture: bool) -> None:
+        _response_common(obj, rec)
+        status = _get(obj, "status") or ""
+        output = _get(obj, "output") or ()
+        incomplete = _get(_get(obj, "incomplete_details"), "reason")
+        native = incomplete or status
+        has_tool_call = any(_get(item, "type") == "function_call" for item in output)
+        if status == "completed":
+            normalized = "tool_call" if has_tool_call else "stop"
+        elif incomplete == "max_output_tokens":
+            normalized = "length"
+        elif incomplete == "content_filter":
+            normalized = "content_filter"
+        elif status == "failed":
+            normalized = "error"
+        else:
+            normalized = native
+        if native:
+            rec.native_finish_reasons = [native]
+            rec.finish_reasons = [normalized]
+        usage = _get(obj, "usage")
+        if usage is not None:
+            u = rec.usage
+            u.input_tokens = _int(_get(usage, "input_tokens"))
+            u.output_tokens = _int(_get(usage, "output_tokens"))
+            u.cache_read_tokens = _int(_get(_get(usage, "input_tokens_details"), "cached_tokens"))
+            u.reasoning_tokens = _int(_get(_get(usage, "output_tokens_details"), "reasoning_tokens"))
+        if capture:
+            parts: list[dict[str, Any]] = []
+            for item in output:
+                kind = _get(item, "type")
+                if kind == "message":
+                    parts += _parts_of(_get(item, "content"))
+                elif kind == "function_call":
+                    parts.append({"type": "tool_call", "id": _get(item, "call_id"), "name": _get(item, "name"),
+                                  "arguments": parse_arguments(_get(item, "arguments"))})
+                elif kind == "reasoning":
+                    summary = " ".join(_get(s, "text", "") for s in _get(item, "summary") or ())
+                    parts.append({"type": "reasoning", "content": summary})
+            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": normalized}]
+
+    def stream_state(self, rec: CallRecord, capture: bool) -> StreamState:
+        return ResponsesStream(rec, capture, self)
+
+
+class ResponsesStream(StreamState):
+    """Named events; the terminal one (completed / incomplete / failed) carries the whole response."""
+
+    __slots__ = ("endpoint",)
+
+    TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+    def __init__(self, rec: CallRecord, capture: bool, endpoint: Responses) -> None:
+        super().__init__(rec, capture)
+        self.endpoint = endpoint
+
+    def chunk(self, event: Any) -> None:
+        kind = _get(event, "type")
+        if kind == "response.created":
+            _response_common(_get(event, "response"), self.rec)
+        elif kind in self.TERMINAL:
+            self.endpoint.response(_get(event, "response"), self.rec, self.capture)
+
+
+# --- Embeddings ---
+
+
+class Embeddings(Endpoint):
+    operation = "embeddings"
+
+    def request(self, body: Mapping[str, Any], rec: CallRecord, capture: bool) -> None:
+        fmt = body.get("encoding_format")
+        if isinstance(fmt, str):
+            rec.request_attributes[sc.REQUEST_ENCODING_FORMATS] = [fmt]
+
+    def response(self, obj: Any, rec: CallRecord, capture: bool) -> None:
+        rec.response_model = _get(obj, "model")
+        _usage_chat(_get(obj, "usage"), rec)
+        data = _get(obj, "data") or ()
+        if data:
+            vector = _get(data[0], "embedding")
+            if isinstance(vector, list):
+                rec.response_attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = len(vector)
+
+
+PROVIDER = Provider(
+    name="openai",
+    endpoints={"/chat/completions": ChatCompletions(), "/responses": Responses(), "/embeddings": Embeddings()},
+    request_id_header="x-request-id",
+    finish_reasons={"tool_calls": "tool_call", "function_call": "tool_call"},
+)

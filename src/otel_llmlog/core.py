@@ -35,7 +35,8 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import content, semconv as sc
+from . import content
+from . import semconv as sc
 from .pricing import PriceBook
 from .record import CallRecord
 
@@ -425,7 +426,7 @@ class Call:
             a[sc.API_KEY_SHA256] = rec.api_key_sha256
         self._cost_amount = None
         if rec.error is None:
-            cost = self.settings.prices.cost(self.provider.name, rec.response_model, rec.request_model, rec.operation, u)
+            cost = self.settings.prices.cost(self.provider.name, rec.response_model, rec.request_model, u, rec.price_context)
             if cost.amount is None:
                 a[sc.COST_UNKNOWN_REASON] = cost.reason
             else:

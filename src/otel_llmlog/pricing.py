@@ -157,7 +157,7 @@ class PriceBook:
 
     def __init__(self, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.overrides: dict[str, Rates] = {model: rates_from_mapping(r) for model, r in (overrides or {}).items()}
-        self._cache: dict[tuple[str, str, int], Rates | str] = {}
+        self._cache: dict[tuple[str, str, tuple[tuple[str, str], ...], int], Rates | str] = {}
         self._table_source: str | None = None
 
     @classmethod
@@ -170,7 +170,19 @@ class PriceBook:
             return cls(prices)
         return cls(load_price_file(prices))
 
-    def cost(self, provider: str, response_model: str | None, request_model: str | None, operation: str, usage: Usage) -> Cost:
+    def cost(
+        self,
+        provider: str,
+        response_model: str | None,
+        request_model: str | None,
+        usage: Usage,
+        context: Mapping[str, str] | None = None,
+    ) -> Cost:
+        """Price ``usage`` for the answering model (falling back to the requested one).
+
+        ``context`` carries price-relevant facts of the response, such as OpenAI's
+        ``service_tier`` (``flex`` is billed at about half the default rates).
+        """
         if not usage.known():
             return Cost(None, reason="the response reported no token usage")
         tried = []
@@ -178,7 +190,7 @@ class PriceBook:
             if not model or model in tried:
                 continue
             tried.append(model)
-            found = self.rates(provider, model)
+            found = self.rates(provider, model, context)
             if isinstance(found, Rates):
                 source = "override" if (model in self.overrides or f"{provider}/{model}" in self.overrides) else self.table_source
                 return compute(found, usage, source)
@@ -186,17 +198,18 @@ class PriceBook:
             return Cost(None, reason="the call named no model")
         return Cost(None, reason=f"no price known for model {' / '.join(map(repr, tried))} of provider {provider!r} in {self.table_source}")
 
-    def rates(self, provider: str, model: str) -> Rates | str:
+    def rates(self, provider: str, model: str, context: Mapping[str, str] | None = None) -> Rates | str:
         """Rates for a model, or a string saying why there are none."""
         override = self.overrides.get(model) or self.overrides.get(f"{provider}/{model}")
         if override is not None:
             return override
-        key = (provider, model, int(time.time() // 86400))
+        frozen = tuple(sorted(context.items())) if context else ()
+        key = (provider, model, frozen, int(time.time() // 86400))
         found = self._cache.get(key)
         if found is None:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            found = self._cache[key] = _table_rates(provider, model)
+            found = self._cache[key] = _table_rates(provider, model, dict(frozen) or None)
         return found
 
     @property
@@ -208,7 +221,7 @@ class PriceBook:
         return self._table_source
 
 
-def _table_rates(provider: str, model: str) -> Rates | str:
+def _table_rates(provider: str, model: str, context: dict[str, str] | None) -> Rates | str:
     from genai_prices import data_snapshot
     from genai_prices.types import TieredPrices
 
@@ -216,7 +229,7 @@ def _table_rates(provider: str, model: str) -> Rates | str:
         _, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
     except LookupError as exc:
         return str(exc)
-    price = info.get_prices(datetime.now(UTC))
+    price = info.get_prices(datetime.now(UTC), price_context=context)
 
     def rate(key: str, threshold: int | None) -> Decimal | None:
         value = getattr(price, key, None)

@@ -56,6 +56,8 @@ class CallRecord:
     usage: Usage = field(default_factory=Usage)
     #: extra response facts already keyed by semconv attribute name (service tier, dimensions, ...)
     response_attributes: dict[str, Any] = field(default_factory=dict)
+    #: price-relevant facts of the response (``service_tier``: ``flex``, ``priority``, ...)
+    price_context: dict[str, str] = field(default_factory=dict)
     provider_request_id: str | None = None
     http_status: int | None = None
     resend_count: int = 0

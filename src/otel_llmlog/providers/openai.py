@@ -79,6 +79,7 @@ def _response_common(obj: Any, rec: CallRecord) -> None:
     tier = _get(obj, "service_tier")
     if isinstance(tier, str):
         rec.response_attributes[sc.OPENAI_RESPONSE_SERVICE_TIER] = tier
+        rec.price_context["service_tier"] = tier
     fingerprint = _get(obj, "system_fingerprint")
     if isinstance(fingerprint, str):
         rec.response_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint

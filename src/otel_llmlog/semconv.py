@@ -153,7 +153,7 @@ def attributes_markdown() -> str:
     lines = [
         "# Attributes and metrics",
         "",
-        "Generated from `src/otel_llmlog/semconv.py` by `python -m otel_llmlog.semconv > docs/attributes.md`;",
+        "Generated from `src/otel_llmlog/semconv.py` by `otel-llmlog attributes > docs/attributes.md`;",
         "a test fails when this file is stale or when any span carries a `gen_ai.*` or `llmlog.*` attribute not listed.",
         "",
         "Origin: `genai` = OpenTelemetry GenAI semantic conventions; `genai-proposal` = the open GenAI cost proposal;",
@@ -176,7 +176,3 @@ def attributes_markdown() -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(attributes_markdown(), end="")

@@ -1,0 +1,235 @@
+"""Facts of Anthropic Messages calls (``messages`` and ``beta.messages``, streamed or not).
+
+Only extraction lives here. Two Anthropic specifics matter for correct numbers:
+
+* ``usage.input_tokens`` excludes cached tokens; the conventions' ``gen_ai.usage.input_tokens``
+  includes them, so cache reads and cache writes are added back;
+* in a stream, ``message_start`` carries the input side and ``message_delta`` carries cumulative
+  totals (output always, input and cache counts in newer API versions): later values replace
+  earlier ones, they are never added, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import semconv as sc
+from ..content import as_text, text_part
+from ..core import Endpoint, Provider, StreamState
+from ..record import CallRecord
+from .openai import _get, _int, _number
+
+
+class _UsageTotals:
+    """Anthropic's usage numbers as reported (exclusive input), merged across stream events."""
+
+    __slots__ = ("input", "output", "cache_read", "cache_write", "write_5m", "write_1h", "thinking")
+
+    def __init__(self) -> None:
+        self.input: int | None = None
+        self.output: int | None = None
+        self.cache_read: int | None = None
+        self.cache_write: int | None = None
+        self.write_5m: int | None = None
+        self.write_1h: int | None = None
+        self.thinking: int | None = None
+
+    def merge(self, usage: Any) -> None:
+        """Take every number the usage object reports; missing (None) numbers keep earlier values."""
+        for attr, key in (("input", "input_tokens"), ("output", "output_tokens"),
+                          ("cache_read", "cache_read_input_tokens"), ("cache_write", "cache_creation_input_tokens")):
+            value = _int(_get(usage, key))
+            if value is not None:
+                setattr(self, attr, value)
+        breakdown = _get(usage, "cache_creation")
+        if breakdown is not None:
+            five, hour = _int(_get(breakdown, "ephemeral_5m_input_tokens")), _int(_get(breakdown, "ephemeral_1h_input_tokens"))
+            if five is not None:
+                self.write_5m = five
+            if hour is not None:
+                self.write_1h = hour
+        details = _get(usage, "output_tokens_details")
+        if details is not None:
+            thinking = _int(_get(details, "thinking_tokens"))
+            if thinking is not None:
+                self.thinking = thinking
+
+    def apply(self, rec: CallRecord) -> None:
+        u = rec.usage
+        if self.input is not None:
+            u.input_tokens = self.input + (self.cache_read or 0) + (self.cache_write or 0)
+        u.output_tokens = self.output
+        u.cache_read_tokens = self.cache_read
+        u.cache_write_tokens = self.cache_write
+        u.cache_write_5m_tokens = self.write_5m
+        u.cache_write_1h_tokens = self.write_1h
+        u.reasoning_tokens = self.thinking
+
+
+def _block_part(block: Any) -> dict[str, Any]:
+    kind = _get(block, "type")
+    if kind == "text":
+        return text_part(_get(block, "text", ""))
+    if kind in ("tool_use", "server_tool_use"):
+        return {"type": "tool_call", "id": _get(block, "id"), "name": _get(block, "name"), "arguments": _get(block, "input")}
+    if kind == "tool_result":
+        return {"type": "tool_call_response", "id": _get(block, "tool_use_id"), "response": _tool_result(_get(block, "content"))}
+    if kind == "thinking":
+        return {"type": "reasoning", "content": _get(block, "thinking", "")}
+    if kind == "redacted_thinking":
+        return {"type": "reasoning", "content": "[redacted]"}
+    return {"type": kind or "unknown"}
+
+
+def _tool_result(value: Any) -> Any:
+    if isinstance(value, list):
+        return "".join(_get(b, "text", "") for b in value if _get(b, "type") == "text") or as_text(value)
+    return value
+
+
+def _messages(messages: Any) -> list[dict[str, Any]]:
+    out = []
+    for m in messages or ():
+        content = _get(m, "content")
+        parts = [text_part(content)] if isinstance(content, str) else [_block_part(b) for b in content or ()]
+        role = _get(m, "role") or "user"
+        if role == "user" and parts and all(p["type"] == "tool_call_response" for p in parts):
+            role = "tool"
+        out.append({"role": role, "parts": parts})
+    return out
+
+
+class Messages(Endpoint):
+    operation = "chat"
+
+    def request(self, body: Mapping[str, Any], rec: CallRecord, capture: bool) -> None:
+        a = rec.request_attributes
+        max_tokens = _int(body.get("max_tokens"))
+        if max_tokens is not None:
+            a[sc.REQUEST_MAX_TOKENS] = max_tokens
+        for key, attr in (("temperature", sc.REQUEST_TEMPERATURE), ("top_p", sc.REQUEST_TOP_P), ("top_k", sc.REQUEST_TOP_K)):
+            value = _number(body.get(key))
+            if value is not None:
+                a[attr] = float(value)
+        stop = body.get("stop_sequences")
+        if isinstance(stop, list) and stop:
+            a[sc.REQUEST_STOP_SEQUENCES] = [s for s in stop if isinstance(s, str)]
+        if capture:
+            system = body.get("system")
+            if isinstance(system, str) and system:
+                rec.system_instructions = [text_part(system)]
+            elif isinstance(system, list) and system:
+                rec.system_instructions = [_block_part(b) for b in system]
+            rec.input_messages = _messages(body.get("messages"))
+
+    def response(self, obj: Any, rec: CallRecord, capture: bool) -> None:
+        rec.response_id = _get(obj, "id") or rec.response_id
+        rec.response_model = _get(obj, "model") or rec.response_model
+        reason = _get(obj, "stop_reason")
+        if reason:
+            rec.native_finish_reasons = [reason]
+        usage = _get(obj, "usage")
+        if usage is not None:
+            totals = _UsageTotals()
+            totals.merge(usage)
+            totals.apply(rec)
+            _service_tier(usage, rec)
+        if capture:
+            parts = [_block_part(b) for b in _get(obj, "content") or ()]
+            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": PROVIDER.normalize(reason or "")}]
+
+    def stream_state(self, rec: CallRecord, capture: bool) -> StreamState:
+        return MessagesStream(rec, capture)
+
+
+def _service_tier(usage: Any, rec: CallRecord) -> None:
+    tier = _get(usage, "service_tier")
+    if isinstance(tier, str):
+        rec.price_context["service_tier"] = tier
+
+
+class MessagesStream(StreamState):
+    """``message_start`` -> blocks (start/delta/stop) -> ``message_delta`` -> ``message_stop``."""
+
+    __slots__ = ("totals", "reason", "blocks")
+
+    def __init__(self, rec: CallRecord, capture: bool) -> None:
+        super().__init__(rec, capture)
+        self.totals = _UsageTotals()
+        self.reason: str | None = None
+        self.blocks: dict[int, dict[str, Any]] = {}  # index -> part being built (capture only)
+
+    def chunk(self, event: Any) -> None:
+        kind = _get(event, "type")
+        if kind == "content_block_delta":
+            if self.capture:
+                self._delta(_get(event, "index", 0), _get(event, "delta"))
+        elif kind == "message_start":
+            message = _get(event, "message")
+            rec = self.rec
+            rec.response_id = _get(message, "id") or rec.response_id
+            rec.response_model = _get(message, "model") or rec.response_model
+            usage = _get(message, "usage")
+            if usage is not None:
+                self.totals.merge(usage)
+                _service_tier(usage, rec)
+        elif kind == "message_delta":
+            reason = _get(_get(event, "delta"), "stop_reason")
+            if reason:
+                self.reason = reason
+            usage = _get(event, "usage")
+            if usage is not None:
+                self.totals.merge(usage)
+        elif kind == "content_block_start" and self.capture:
+            block = _get(event, "content_block")
+            part = _block_part(block)
+            if part["type"] == "tool_call":
+                part["arguments"] = []
+            self.blocks[_get(event, "index", 0)] = part
+
+    def _delta(self, index: int, delta: Any) -> None:
+        part = self.blocks.get(index)
+        if part is None:
+            return
+        kind = _get(delta, "type")
+        if kind == "text_delta":
+            part["content"] = part.get("content", "") + _get(delta, "text", "")
+        elif kind == "input_json_delta":
+            part["arguments"].append(_get(delta, "partial_json", ""))
+        elif kind == "thinking_delta":
+            part["content"] = part.get("content", "") + _get(delta, "thinking", "")
+
+    def finish(self) -> None:
+        rec = self.rec
+        self.totals.apply(rec)
+        if self.reason:
+            rec.native_finish_reasons = [self.reason]
+        if self.capture:
+            from ..content import parse_arguments
+
+            parts = []
+            for _, part in sorted(self.blocks.items()):
+                if part["type"] == "tool_call":
+                    joined = "".join(part["arguments"])
+                    part["arguments"] = parse_arguments(joined) if joined else {}
+                parts.append(part)
+            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": PROVIDER.normalize(self.reason or "")}]
+
+
+_MESSAGES = Messages()
+
+PROVIDER = Provider(
+    name="anthropic",
+    endpoints={"/v1/messages": _MESSAGES, "/v1/messages?beta=true": _MESSAGES},
+    request_id_header="request-id",
+    finish_reasons={
+        "end_turn": "stop",
+        "stop_sequence": "stop",
+        "pause_turn": "stop",
+        "max_tokens": "length",
+        "model_context_window_exceeded": "length",
+        "tool_use": "tool_call",
+        "refusal": "content_filter",
+    },
+)

@@ -168,7 +168,7 @@ def _header(headers: Any, name: str) -> str | None:
 class Call:
     """One instrumented call: its span, its record, and the guarantee that it ends once."""
 
-    __slots__ = ("settings", "provider", "endpoint", "rec", "span", "secret", "state", "in_next", "ended", "_cost_amount")
+    __slots__ = ("settings", "provider", "endpoint", "rec", "span", "secret", "state", "in_next", "ended", "handling", "_cost_amount")
 
     def __init__(self, settings: Settings, provider: Provider, endpoint: Endpoint, rec: CallRecord, secret: str | None):
         self.settings = settings
@@ -179,6 +179,9 @@ class Call:
         self.state: StreamState | None = None
         self.in_next = False
         self.ended = False
+        #: an exception already being handled when the call began (the call runs in an ``except``
+        #: block); it is not this call's failure when the response is closed inside that block
+        self.handling = sys.exc_info()[1]
         self._cost_amount: float | None = None
         attrs: dict[str, Any] = {
             sc.OPERATION_NAME: rec.operation,
@@ -237,15 +240,28 @@ class Call:
                     logger.debug("otel-llmlog: failed to read a parsed response", exc_info=True)
             return parsed
 
+        # Reading the body inside ``parse`` makes httpx close the response when the body ends;
+        # like the close at a stream's end, that close is the SDK's own and must not end the span
+        # before the parsed object is seen. The span ends when the caller closes the response.
         if parse_is_async:
 
             async def parse(*args: Any, **kwargs: Any) -> Any:
-                return observe(await original_parse(*args, **kwargs))
+                call.in_next = True
+                try:
+                    parsed = await original_parse(*args, **kwargs)
+                finally:
+                    call.in_next = False
+                return observe(parsed)
 
         else:
 
             def parse(*args: Any, **kwargs: Any) -> Any:
-                return observe(original_parse(*args, **kwargs))
+                call.in_next = True
+                try:
+                    parsed = original_parse(*args, **kwargs)
+                finally:
+                    call.in_next = False
+                return observe(parsed)
 
         raw.parse = parse
         self._hook_close(raw.http_response)
@@ -315,7 +331,7 @@ class Call:
             return
         try:
             exc = sys.exc_info()[1]
-            if exc is not None and not isinstance(exc, (GeneratorExit, StopIteration, StopAsyncIteration)):
+            if exc is not None and exc is not self.handling and not isinstance(exc, (GeneratorExit, StopIteration, StopAsyncIteration)):
                 self.fail(exc)
                 return
             if self.state is not None:
@@ -425,8 +441,13 @@ class Call:
         if rec.api_key_sha256:
             a[sc.API_KEY_SHA256] = rec.api_key_sha256
         self._cost_amount = None
+        cost = None
         if rec.error is None:
-            cost = self.settings.prices.cost(self.provider.name, rec.response_model, rec.request_model, u, rec.price_context)
+            try:
+                cost = self.settings.prices.cost(self.provider.name, rec.response_model, rec.request_model, u, rec.price_context)
+            except Exception:  # noqa: BLE001 - a pricing failure must not cost the span its other attributes
+                logger.debug("otel-llmlog: failed to price a call", exc_info=True)
+        if cost is not None:
             if cost.amount is None:
                 a[sc.COST_UNKNOWN_REASON] = cost.reason
             else:

@@ -61,14 +61,35 @@ def parse_arguments(arguments: Any) -> Any:
     return arguments
 
 
+#: Keys of a message or part that name things rather than carry content. They are never cut:
+#: a cut ``type`` or ``role`` breaks the schema every renderer relies on, and a cut tool-call
+#: ``id`` no longer links a call to its response. Inside content values (tool arguments, tool
+#: responses) these names are ordinary data and are cut like any other string.
+_STRUCTURAL_KEYS = frozenset({"role", "name", "finish_reason", "type", "id", "mime_type", "modality"})
+
+
 class _Truncator:
-    """Cuts string leaves of a message structure so the JSON stays valid, noting whether it cut."""
+    """Cuts content string leaves of a message structure so the JSON stays valid, noting whether it cut."""
 
     __slots__ = ("limit", "cut")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.cut = False
+
+    def item(self, value: Any) -> Any:
+        """A message (``role``, ``parts``, ...) or a part (``type``, ...): keep its structural fields."""
+        if not isinstance(value, dict):
+            return self(value)
+        out = {}
+        for key, v in value.items():
+            if key in _STRUCTURAL_KEYS and (v is None or isinstance(v, str)):
+                out[key] = v
+            elif key == "parts" and isinstance(v, list):
+                out[key] = [self.item(p) for p in v]
+            else:
+                out[key] = self(v)
+        return out
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -84,11 +105,14 @@ class _Truncator:
 
 
 def encode(messages: Any, limit: int) -> tuple[str, bool]:
-    """JSON-encode captured content with every string leaf cut at ``limit`` characters.
+    """JSON-encode captured content with every content string leaf cut at ``limit`` characters.
 
-    Cutting leaves (rather than the final JSON text) keeps the attribute parseable, which the
-    converter and every backend that renders messages rely on. Returns (json, was_cut).
+    ``messages`` is a list of messages or of parts (system instructions). Cutting leaves (rather
+    than the final JSON text) keeps the attribute parseable, and leaving structural fields whole
+    keeps it valid under the conventions' schema, which the converter and every backend that
+    renders messages rely on. Returns (json, was_cut).
     """
     truncate = _Truncator(limit)
-    text = json.dumps(truncate(messages), ensure_ascii=False, default=str, separators=(",", ":"))
+    value = [truncate.item(m) for m in messages] if isinstance(messages, list) else truncate(messages)
+    text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     return text, truncate.cut

@@ -77,6 +77,7 @@ class Rates:
     input_cache_write_5_min: Decimal | None = None
     input_cache_write_1_h: Decimal | None = None
     audio: Decimal | None = None
+    internal_reasoning: Decimal | None = None  # None = billed at the completion rate
     tiers: tuple[tuple[int, Rates], ...] = ()
 
     def for_input(self, input_tokens: int) -> Rates:
@@ -87,10 +88,30 @@ class Rates:
         return chosen
 
 
+#: fee items priced per token from a call's usage; the others (``web_search``, ``image``) are
+#: billed per use, which no usage record here counts, so a rate for them could never apply
+_TOKEN_FEE_CODES = ("prompt", "completion", "input_cache_read", "input_cache_write_5_min", "input_cache_write_1_h",
+                    "internal_reasoning", "audio")
+
+
 def _dec(value: Any) -> Decimal | None:
     if value is None:
         return None
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _rate(code: str, value: Any) -> Decimal | None:
+    """A user's rate: a non-negative finite number (or None), else a ValueError naming the fee item."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float, Decimal, str)) and not isinstance(value, bool):
+        try:
+            rate = _dec(value)
+        except ArithmeticError:  # decimal.InvalidOperation for text that is no number
+            rate = None
+        if rate is not None and rate.is_finite() and rate >= 0:
+            return rate
+    raise ValueError(f"fee item {code!r}: expected a non-negative number of USD per million tokens, got {value!r}")
 
 
 def rates_from_mapping(values: Mapping[str, Any]) -> Rates:
@@ -98,7 +119,10 @@ def rates_from_mapping(values: Mapping[str, Any]) -> Rates:
     unknown = set(values) - set(FEE_CODES)
     if unknown:
         raise ValueError(f"unknown fee item(s) {sorted(unknown)}; expected some of {list(FEE_CODES)}")
-    return Rates(**{code: _dec(v) for code, v in values.items() if code in Rates.__slots__})  # type: ignore[arg-type]
+    per_use = sorted(set(values) - set(_TOKEN_FEE_CODES))
+    if per_use:
+        raise ValueError(f"fee item(s) {per_use} are billed per use, not per token, and cannot be given a rate here")
+    return Rates(**{code: _rate(code, v) for code, v in values.items()})
 
 
 def compute(rates: Rates, usage: Usage, source: str) -> Cost:
@@ -117,7 +141,9 @@ def compute(rates: Rates, usage: Usage, source: str) -> Cost:
     if r.input_cache_read is not None:
         items.append(("input_cache_read", read, r.input_cache_read))
         prompt -= read
-    write = usage.cache_write_tokens or 0
+    write = usage.cache_write_tokens
+    if write is None:  # only the TTL split was reported
+        write = (usage.cache_write_5m_tokens or 0) + (usage.cache_write_1h_tokens or 0)
     if r.input_cache_write_5_min is not None:
         w1h = usage.cache_write_1h_tokens or 0
         if r.input_cache_write_1_h is None:
@@ -136,7 +162,7 @@ def compute(rates: Rates, usage: Usage, source: str) -> Cost:
         reasoning = usage.reasoning_tokens or 0
         if reasoning:
             items.append(("completion", out - reasoning, r.completion))
-            items.append(("internal_reasoning", reasoning, r.completion))
+            items.append(("internal_reasoning", reasoning, r.completion if r.internal_reasoning is None else r.internal_reasoning))
         else:
             items.append(("completion", out, r.completion))
     fee_items = []
@@ -156,7 +182,12 @@ class PriceBook:
     """
 
     def __init__(self, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        self.overrides: dict[str, Rates] = {model: rates_from_mapping(r) for model, r in (overrides or {}).items()}
+        self.overrides: dict[str, Rates] = {}
+        for model, values in (overrides or {}).items():
+            try:
+                self.overrides[model] = rates_from_mapping(values)
+            except ValueError as exc:
+                raise ValueError(f"prices for {model!r}: {exc}") from None
         self._cache: dict[tuple[str, str, tuple[tuple[str, str], ...], int], Rates | str] = {}
         self._table_source: str | None = None
 
@@ -185,22 +216,27 @@ class PriceBook:
         """
         if not usage.known():
             return Cost(None, reason="the response reported no token usage")
-        tried = []
+        tried: list[str] = []
         for model in (response_model, request_model):
-            if not model or model in tried:
-                continue
-            tried.append(model)
+            if model and model not in tried:
+                tried.append(model)
+        # An override for either name wins over the table: a user who priced "gpt-4o-mini" means the
+        # call that asked for it, even though the response names the dated "gpt-4o-mini-2024-07-18".
+        for model in tried:
+            override = self._override(provider, model)
+            if override is not None:
+                return compute(override, usage, "override")
+        for model in tried:
             found = self.rates(provider, model, context)
             if isinstance(found, Rates):
-                source = "override" if (model in self.overrides or f"{provider}/{model}" in self.overrides) else self.table_source
-                return compute(found, usage, source)
+                return compute(found, usage, self.table_source)
         if not tried:
             return Cost(None, reason="the call named no model")
         return Cost(None, reason=f"no price known for model {' / '.join(map(repr, tried))} of provider {provider!r} in {self.table_source}")
 
     def rates(self, provider: str, model: str, context: Mapping[str, str] | None = None) -> Rates | str:
         """Rates for a model, or a string saying why there are none."""
-        override = self.overrides.get(model) or self.overrides.get(f"{provider}/{model}")
+        override = self._override(provider, model)
         if override is not None:
             return override
         frozen = tuple(sorted(context.items())) if context else ()
@@ -211,6 +247,11 @@ class PriceBook:
                 self._cache.clear()
             found = self._cache[key] = _table_rates(provider, model, dict(frozen) or None)
         return found
+
+    def _override(self, provider: str, model: str) -> Rates | None:
+        """The user's rates for a model; ``provider/model`` is more specific than ``model``."""
+        found = self.overrides.get(f"{provider}/{model}")
+        return self.overrides.get(model) if found is None else found
 
     @property
     def table_source(self) -> str:

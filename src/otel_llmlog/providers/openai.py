@@ -16,6 +16,14 @@ from ..content import as_text, parse_arguments, text_part
 from ..core import Endpoint, Provider, StreamState
 from ..record import CallRecord
 
+#: native finish reasons that differ from the conventions' values (the span attribute and the
+#: output messages' ``finish_reason`` both use the conventions' values)
+FINISH_REASONS = {"tool_calls": "tool_call", "function_call": "tool_call"}
+
+
+def _finish_reason(native: Any) -> str:
+    return FINISH_REASONS.get(native, native) if isinstance(native, str) else ""
+
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
     if obj is None:
@@ -171,7 +179,7 @@ class ChatCompletions(Endpoint):
                     parts.append(text_part(refusal))
                 parts += [_tool_call_part(t) for t in _get(msg, "tool_calls") or ()]
                 out.append({"role": _get(msg, "role") or "assistant", "parts": parts,
-                            "finish_reason": _get(c, "finish_reason") or ""})
+                            "finish_reason": _finish_reason(_get(c, "finish_reason"))})
             rec.output_messages = out
 
     def stream_state(self, rec: CallRecord, capture: bool) -> StreamState:
@@ -230,7 +238,7 @@ class ChatStream(StreamState):
                 for slot in (self.tools.get(i) or {}).values():
                     parts.append({"type": "tool_call", "id": slot["id"], "name": slot["name"],
                                   "arguments": parse_arguments("".join(slot["arguments"]))})
-                out.append({"role": "assistant", "parts": parts, "finish_reason": self.reasons.get(i, "")})
+                out.append({"role": "assistant", "parts": parts, "finish_reason": _finish_reason(self.reasons.get(i))})
             rec.output_messages = out
 
 
@@ -366,5 +374,5 @@ PROVIDER = Provider(
     name="openai",
     endpoints={"/chat/completions": ChatCompletions(), "/responses": Responses(), "/embeddings": Embeddings()},
     request_id_header="x-request-id",
-    finish_reasons={"tool_calls": "tool_call", "function_call": "tool_call"},
+    finish_reasons=FINISH_REASONS,
 )

@@ -61,6 +61,11 @@ def _check(span: Any, case: str) -> None:
     assert list(got.values()) == [inp, out, read, write, w5, w1, reasoning]
     assert a["gen_ai.usage.cost.amount"] == pytest.approx(cost_uusd / 1e6, abs=1e-12)
     assert round(a["gen_ai.usage.cost.amount"] * 1e6, 6) == cost_uusd
+    sent = load_case("anthropic", case)["request"]["body"]
+    assert a["gen_ai.request.max_tokens"] == sent["max_tokens"]
+    # sampling parameters travel via extra_body with anthropic 2.x and must still be recorded
+    assert a.get("gen_ai.request.temperature") == sent.get("temperature")
+    assert a.get("gen_ai.request.top_k") == sent.get("top_k")
     headers = load_case("anthropic", case)["response"]["headers"]
     # pydantic-ai recordings kept no headers; the stand-in then adds a "req_standin..." id
     assert a["llmlog.provider.request_id"] == headers.get("request-id", a["llmlog.provider.request_id"])

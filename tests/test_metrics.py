@@ -142,8 +142,6 @@ def test_error_adds_error_type(tracing: Tracing, openai_client: Any) -> None:
     assert TTFC not in metrics
 
 
-@pytest.mark.xfail(strict=True, reason="core.py gives no bucket advice: the SDK default buckets (0, 5, 10, ... 10000) "
-                   "put every sub-5-second call in one bucket; the conventions advise the boundaries below")
 def test_histograms_use_the_conventions_buckets(tracing: Tracing, openai_client: Any) -> None:
     run(openai_client, "chat_completion_streaming_include_usage")
     metrics = metrics_of(tracing)

@@ -582,19 +582,24 @@ class AsyncTap:
 # --- metrics ---
 
 
+#: bucket boundaries the GenAI conventions advise: the SDK defaults (0, 5, 10, ... 10000) would put
+#: every call under five seconds, and every token count under five, in one bucket
+SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]
+TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]
+
+
 class Instruments:
     """The GenAI client instruments plus a cost counter, created once per ``instrument()``."""
 
     def __init__(self, meter: Any) -> None:
-        self.duration = meter.create_histogram(
-            sc.METRIC_OPERATION_DURATION, unit="s", description=sc.METRICS[sc.METRIC_OPERATION_DURATION][2]
-        )
-        self.ttfc = meter.create_histogram(
-            sc.METRIC_TIME_TO_FIRST_CHUNK, unit="s", description=sc.METRICS[sc.METRIC_TIME_TO_FIRST_CHUNK][2]
-        )
-        self.tokens = meter.create_histogram(
-            sc.METRIC_TOKEN_USAGE, unit="{token}", description=sc.METRICS[sc.METRIC_TOKEN_USAGE][2]
-        )
+        def histogram(name: str, unit: str, buckets: list[float] | list[int]) -> Any:
+            return meter.create_histogram(
+                name, unit=unit, description=sc.METRICS[name][2], explicit_bucket_boundaries_advisory=buckets
+            )
+
+        self.duration = histogram(sc.METRIC_OPERATION_DURATION, "s", SECONDS_BUCKETS)
+        self.ttfc = histogram(sc.METRIC_TIME_TO_FIRST_CHUNK, "s", SECONDS_BUCKETS)
+        self.tokens = histogram(sc.METRIC_TOKEN_USAGE, "{token}", TOKEN_BUCKETS)
         self.cost = meter.create_counter(sc.METRIC_COST, unit="USD", description=sc.METRICS[sc.METRIC_COST][2])
 
 
@@ -638,6 +643,9 @@ def begin(settings: Settings, provider: Provider, client: Any, args: tuple, kwar
     if endpoint is None or not is_instrumentation_enabled():
         return None
     body = options.json_data if isinstance(options.json_data, Mapping) else {}
+    extra = options.extra_json
+    if extra and isinstance(extra, Mapping):  # ``extra_body=``: sent in the same JSON body
+        body = {**body, **extra}
     model = body.get("model")
     rec = CallRecord(
         provider=provider.name,

@@ -23,6 +23,8 @@ from otel_llmlog import semconv
 from otel_llmlog.standin import StandIn
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: cases written by hand where no public recording exists (each SOURCE.txt says so)
+SYNTHETIC_FIXTURES = Path(__file__).parent / "fixtures_synthetic"
 API_KEY = "sk-test-0123456789abcdefghijklmnop"
 
 
@@ -71,7 +73,7 @@ class Tracing:
 
 @pytest.fixture(scope="session")
 def standin() -> Iterator[StandIn]:
-    with StandIn(FIXTURES).start() as server:
+    with StandIn([FIXTURES, SYNTHETIC_FIXTURES]).start() as server:
         yield server
 
 

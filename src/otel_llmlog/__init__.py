@@ -5,11 +5,29 @@ The public API is small on purpose:
 * :func:`instrument` / :func:`uninstrument` - hook the installed ``openai`` / ``anthropic`` SDKs;
 * :class:`LLMLogInstrumentor` - the same as an OpenTelemetry ``BaseInstrumentor`` (what the
   ``opentelemetry-instrument`` launcher loads);
+* :func:`trace` - group the calls of one request under one parent span (session, user, tags);
+* :func:`guardrail` / :func:`vector_store_search` - guardrail checks and searches as sub-spans;
 * :class:`PriceBook` - rates per fee item from ``genai-prices`` plus your overrides.
 """
 
+from .groups import Group, trace
 from .instrumentor import LLMLogInstrumentor, instrument, uninstrument
 from .pricing import Cost, FeeItem, PriceBook
+from .subspans import Guardrail, VectorStoreSearch, guardrail, vector_store_search
 from .version import __version__
 
-__all__ = ["Cost", "FeeItem", "LLMLogInstrumentor", "PriceBook", "__version__", "instrument", "uninstrument"]
+__all__ = [
+    "Cost",
+    "FeeItem",
+    "Group",
+    "Guardrail",
+    "LLMLogInstrumentor",
+    "PriceBook",
+    "VectorStoreSearch",
+    "__version__",
+    "guardrail",
+    "instrument",
+    "trace",
+    "uninstrument",
+    "vector_store_search",
+]

@@ -45,6 +45,10 @@ logger = logging.getLogger(__name__)
 #: the call whose ``request`` is running in this thread / task, so the response hook can find it
 _CURRENT_CALL: ContextVar[Call | None] = ContextVar("otel_llmlog_current_call", default=None)
 
+#: where ``otel_llmlog.trace`` keeps the attributes of the current request group (in the OTel
+#: context, so it travels wherever context does: tasks, ``gather``, context-propagating threads)
+GROUP_KEY = otel_context.create_key("otel_llmlog.group")
+
 #: finish reasons of the conventions; provider tables map native values onto these
 NORMALIZED_FINISH_REASONS = frozenset({"stop", "length", "content_filter", "tool_call", "error"})
 
@@ -56,6 +60,13 @@ class Endpoint:
     """
 
     operation: str = "chat"
+    #: "llm" calls get usage, cost, throughput and finish reasons; "guardrail" and "retrieval"
+    #: calls (moderation, vector-store search) get the facts their extractor sets and no cost
+    kind: str = "llm"
+
+    def span_name(self, rec: CallRecord) -> str:
+        """``{operation} {request model}``, the conventions' name for model calls."""
+        return f"{rec.operation} {rec.request_model}" if rec.request_model else rec.operation
 
     def request(self, body: Mapping[str, Any], rec: CallRecord, capture: bool) -> None:
         """Read request parameters (and, when ``capture``, input content) from the JSON body."""
@@ -92,6 +103,16 @@ class Provider:
     endpoints: Mapping[str, Endpoint]  # keyed by the SDK's options.url for a POST
     request_id_header: str
     finish_reasons: Mapping[str, str]  # native -> normalized
+    #: endpoints whose path holds an id: (prefix, suffix, endpoint), tried only when no exact path matches
+    patterns: tuple[tuple[str, str, Endpoint], ...] = ()
+
+    def endpoint_for(self, url: str) -> Endpoint | None:
+        found = self.endpoints.get(url)
+        if found is None:
+            for prefix, suffix, endpoint in self.patterns:
+                if url.startswith(prefix) and url.endswith(suffix):
+                    return endpoint
+        return found
 
     def normalize(self, native: str) -> str:
         if native in NORMALIZED_FINISH_REASONS:
@@ -155,7 +176,7 @@ def error_type_of(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
         return str(status)
-    return type(exc).__qualname__
+    return type(exc).__name__
 
 
 def _header(headers: Any, name: str) -> str | None:
@@ -183,6 +204,7 @@ class Call:
         #: block); it is not this call's failure when the response is closed inside that block
         self.handling = sys.exc_info()[1]
         self._cost_amount: float | None = None
+        # everything known before the request is sent goes in at start, where samplers see it
         attrs: dict[str, Any] = {
             sc.OPERATION_NAME: rec.operation,
             sc.PROVIDER_NAME: provider.name,
@@ -193,8 +215,14 @@ class Call:
             attrs[sc.SERVER_ADDRESS] = rec.server_address
         if rec.server_port:
             attrs[sc.SERVER_PORT] = rec.server_port
-        name = f"{rec.operation} {rec.request_model}" if rec.request_model else rec.operation
-        self.span = settings.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attrs, start_time=rec.start_ns)
+        attrs[sc.REQUEST_STREAM] = rec.stream
+        attrs.update(rec.request_attributes)
+        group = otel_context.get_value(GROUP_KEY)
+        if group is not None:
+            attrs.update(group)
+        self.span = settings.tracer.start_span(
+            endpoint.span_name(rec), kind=SpanKind.CLIENT, attributes=attrs, start_time=rec.start_ns
+        )
 
     # --- facts arriving ---
 
@@ -390,14 +418,29 @@ class Call:
         finally:
             span.end(end_time=rec.end_ns or time.time_ns())
         try:
-            record_metrics(self.settings, rec, self._cost_amount)
+            if self.endpoint.kind == "llm":
+                record_metrics(self.settings, rec, self._cost_amount)
         except Exception:  # noqa: BLE001
             logger.debug("otel-llmlog: failed to record metrics", exc_info=True)
 
     def _attributes(self) -> dict[str, Any]:
         rec = self.rec
-        a: dict[str, Any] = dict(rec.request_attributes)
-        a[sc.REQUEST_STREAM] = rec.stream
+        a: dict[str, Any] = {}
+        if rec.provider_request_id:
+            a[sc.PROVIDER_REQUEST_ID] = rec.provider_request_id
+        if rec.http_status is not None:
+            a[sc.HTTP_STATUS_CODE] = rec.http_status
+        if rec.resend_count:
+            a[sc.HTTP_RESEND_COUNT] = rec.resend_count
+        if rec.api_key_sha256:
+            a[sc.API_KEY_SHA256] = rec.api_key_sha256
+        if rec.error_type:
+            a[sc.ERROR_TYPE] = rec.error_type
+        a.update(rec.response_attributes)
+        if self.endpoint.kind != "llm":
+            if self.settings.capture_content:
+                self._content_attributes(a)
+            return a
         if rec.response_id:
             a[sc.RESPONSE_ID] = rec.response_id
         if rec.response_model:
@@ -405,7 +448,6 @@ class Call:
         if rec.native_finish_reasons:
             a[sc.NATIVE_FINISH_REASONS] = rec.native_finish_reasons
             a[sc.RESPONSE_FINISH_REASONS] = rec.finish_reasons or [self.provider.normalize(r) for r in rec.native_finish_reasons]
-        a.update(rec.response_attributes)
         u = rec.usage
         for name, value in (
             (sc.USAGE_INPUT_TOKENS, u.input_tokens),
@@ -432,14 +474,6 @@ class Call:
                 a[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = (rec.first_chunk_ns - rec.start_ns) / 1e9
             if rec.cancelled:
                 a[sc.STREAM_CANCELLED] = True
-        if rec.provider_request_id:
-            a[sc.PROVIDER_REQUEST_ID] = rec.provider_request_id
-        if rec.http_status is not None:
-            a[sc.HTTP_STATUS_CODE] = rec.http_status
-        if rec.resend_count:
-            a[sc.HTTP_RESEND_COUNT] = rec.resend_count
-        if rec.api_key_sha256:
-            a[sc.API_KEY_SHA256] = rec.api_key_sha256
         self._cost_amount = None
         cost = None
         if rec.error is None:
@@ -462,8 +496,6 @@ class Call:
                 a[sc.COST_FEE_AMOUNTS] = [f.amount for f in cost.items]
         if self.settings.capture_content:
             self._content_attributes(a)
-        if rec.error_type:
-            a[sc.ERROR_TYPE] = rec.error_type
         return a
 
     def _content_attributes(self, a: dict[str, Any]) -> None:
@@ -482,17 +514,22 @@ class Call:
             a[sc.CONTENT_TRUNCATED] = True
 
     def _record_error(self, exc: BaseException) -> None:
-        message = scrub(str(exc), self.secret)
-        stack = scrub("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), self.secret)
-        self.span.add_event(
-            "exception",
-            {
-                "exception.type": f"{type(exc).__module__}.{type(exc).__qualname__}",
-                "exception.message": message,
-                "exception.stacktrace": stack,
-            },
-        )
-        self.span.set_status(Status(StatusCode.ERROR, f"{type(exc).__qualname__}: {message}"))
+        record_exception(self.span, exc, self.secret)
+
+def record_exception(span: Any, exc: BaseException, secret: str | None) -> None:
+    """An ``exception`` event and ERROR status, with ``secret`` scrubbed from message and stack."""
+    message = scrub(str(exc), secret)
+    stack = scrub("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), secret)
+    span.add_event(
+        "exception",
+        {
+            "exception.type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+            "exception.message": message,
+            "exception.stacktrace": stack,
+        },
+    )
+    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__qualname__}: {message}"))
+
 
 
 def _body_read(http: Any) -> bool:
@@ -639,7 +676,7 @@ def begin(settings: Settings, provider: Provider, client: Any, args: tuple, kwar
     options = args[1] if len(args) > 1 else kwargs.get("options")
     if options is None or options.method.lower() != "post":
         return None
-    endpoint = provider.endpoints.get(options.url)
+    endpoint = provider.endpoint_for(options.url)
     if endpoint is None or not is_instrumentation_enabled():
         return None
     body = options.json_data if isinstance(options.json_data, Mapping) else {}
@@ -651,6 +688,7 @@ def begin(settings: Settings, provider: Provider, client: Any, args: tuple, kwar
         provider=provider.name,
         operation=endpoint.operation,
         request_model=model if isinstance(model, str) else None,
+        path=options.url,
         stream=bool(kwargs.get("stream", False)),
         start_ns=time.time_ns(),
     )

@@ -42,6 +42,8 @@ class CallRecord:
     provider: str
     operation: str
     request_model: str | None
+    #: the SDK's request path (``/chat/completions``, ``/vector_stores/vs_1/search``)
+    path: str = ""
     server_address: str | None = None
     server_port: int | None = None
     stream: bool = False

@@ -126,6 +126,51 @@ PROVIDER_REQUEST_ID = _reg("llmlog.provider.request_id", "string", "llmlog", "Pr
 API_KEY_SHA256 = _reg("llmlog.api_key.sha256", "string", "llmlog", "SHA-256 hex of the API key used; the key itself is never exported.")
 CONTENT_TRUNCATED = _reg("llmlog.content.truncated", "boolean", "llmlog", "True when a captured content attribute was cut at the maximum length.")
 
+# --- request groups (otel_llmlog.trace): copied onto every span inside the group ---
+WORKFLOW_NAME = _reg("gen_ai.workflow.name", "string", "genai", "Name of the request group (`otel_llmlog.trace(name)`).")
+END_USER = _reg("llmlog.end_user", "string", "llmlog", "End user the request was made for, as the caller named it.")
+REQUEST_TAGS = _reg("llmlog.request.tags", "string[]", "llmlog", "Tags of the request group (outer and inner groups merged).")
+REQUEST_METADATA = _reg("llmlog.request.metadata", "string", "llmlog", "Caller metadata of the request group, as a JSON object.")
+
+# --- guardrails (apply_guardrail spans; GenAI security proposal where it has a name) ---
+GUARDRAIL_NAME = _reg("gen_ai.guardrail.name", "string", "genai-proposal", "Name of the guardrail that ran.")
+GUARDRAIL_TARGET_TYPE = _reg(
+    "gen_ai.guardrail.target.type", "string", "genai-proposal", "What was checked: `llm_input` (pre/during call) or `llm_output` (post call)."
+)
+GUARDRAIL_VERDICT_TYPE = _reg("gen_ai.guardrail.verdict.type", "string", "genai-proposal", "Verdict: `allow`, `deny` or `modify`.")
+GUARDRAIL_VERDICT_REASON = _reg("gen_ai.guardrail.verdict.reason", "string", "genai-proposal", "Why the guardrail decided as it did.")
+GUARDRAIL_RISK_CATEGORY = _reg("gen_ai.guardrail.security.risk.category", "string", "genai-proposal", "Highest-scoring risk category.")
+GUARDRAIL_RISK_SCORE = _reg("gen_ai.guardrail.security.risk.score", "double", "genai-proposal", "Score of that category (0..1).")
+GUARDRAIL_CONTENT_MODIFIED = _reg(
+    "gen_ai.guardrail.security.content.modified", "boolean", "genai-proposal", "True when the guardrail changed the content."
+)
+GUARDRAIL_INPUT = _reg(
+    "gen_ai.guardrail.security.content.input.value", "string", "genai-proposal", "What the guardrail was given, as JSON. Opt-in (content capture)."
+)
+GUARDRAIL_OUTPUT = _reg(
+    "gen_ai.guardrail.security.content.output.value", "string", "genai-proposal", "What the guardrail answered, as JSON. Opt-in (content capture)."
+)
+GUARDRAIL_MODE = _reg(
+    "llmlog.guardrail.mode", "string", "llmlog", "When it ran: `pre_call`, `during_call`, `post_call`, `logging_only`."
+)
+GUARDRAIL_STATUS = _reg(
+    "llmlog.guardrail.status", "string", "llmlog", "`success` (ran and let the content through) or `failure` (blocked it, or failed to run)."
+)
+GUARDRAIL_MASKED_ENTITIES = _reg("llmlog.guardrail.masked_entities", "string[]", "llmlog", "Kinds of entities masked; parallel to the counts.")
+GUARDRAIL_MASKED_COUNTS = _reg("llmlog.guardrail.masked_counts", "int[]", "llmlog", "How many entities of each kind were masked.")
+GUARDRAIL_FLAGGED_CATEGORIES = _reg(
+    "llmlog.guardrail.flagged_categories", "string[]", "llmlog", "Categories a moderation model flagged, as the provider names them."
+)
+
+# --- retrieval (vector-store searches) ---
+DATA_SOURCE_ID = _reg("gen_ai.data_source.id", "string", "genai", "Vector store searched.")
+RETRIEVAL_TOP_K = _reg("gen_ai.retrieval.top_k", "int", "genai", "How many results were asked for.")
+RETRIEVAL_QUERY_TEXT = _reg("gen_ai.retrieval.query.text", "string", "genai", "The search query. Opt-in (content capture).")
+RETRIEVAL_DOCUMENTS = _reg(
+    "gen_ai.retrieval.documents", "string", "genai", "Returned documents as JSON `[{\"id\", \"score\"}]`. Opt-in (content capture)."
+)
+RETRIEVAL_RESULT_COUNT = _reg("llmlog.retrieval.result_count", "int", "llmlog", "How many results the search returned.")
+
 # --- metric names ---
 METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"

@@ -370,9 +370,97 @@ class Embeddings(Endpoint):
                 rec.response_attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = len(vector)
 
 
+# --- guardrail and retrieval endpoints: spans of their own kind, no tokens, no cost ---
+
+
+class Moderations(Endpoint):
+    """``moderations.create`` is a guardrail check; the provider's own verdict values are kept."""
+
+    operation = "apply_guardrail"
+    kind = "guardrail"
+
+    def span_name(self, rec: CallRecord) -> str:
+        return "apply_guardrail openai.moderation"
+
+    def request(self, body: Mapping[str, Any], rec: CallRecord, capture: bool) -> None:
+        rec.request_attributes[sc.GUARDRAIL_NAME] = "openai.moderation"
+        if capture and body.get("input") is not None:
+            rec.response_attributes[sc.GUARDRAIL_INPUT] = as_text(body.get("input"))
+
+    def response(self, obj: Any, rec: CallRecord, capture: bool) -> None:
+        rec.response_model = _get(obj, "model")
+        results = _get(obj, "results") or ()
+        flagged = any(_get(r, "flagged") for r in results)
+        categories: list[str] = []
+        top: tuple[str, float] | None = None
+        for r in results:
+            cats, scores = _get(r, "categories"), _get(r, "category_scores")
+            for name, value in _fields(cats):
+                if value and name not in categories:
+                    categories.append(name)
+            for name, score in _fields(scores):
+                if isinstance(score, (int, float)) and (top is None or score > top[1]):
+                    top = (name, float(score))
+        a = rec.response_attributes
+        if rec.response_model:
+            a[sc.RESPONSE_MODEL] = rec.response_model
+        a[sc.GUARDRAIL_VERDICT_TYPE] = "deny" if flagged else "allow"
+        a[sc.GUARDRAIL_STATUS] = "failure" if flagged else "success"
+        a[sc.GUARDRAIL_FLAGGED_CATEGORIES] = categories
+        if top is not None:
+            a[sc.GUARDRAIL_RISK_CATEGORY], a[sc.GUARDRAIL_RISK_SCORE] = top
+        if capture:
+            a[sc.GUARDRAIL_OUTPUT] = as_text([{"flagged": _get(r, "flagged"), "categories": dict(_fields(_get(r, "categories")))}
+                                              for r in results])
+
+
+def _fields(obj: Any) -> list[tuple[str, Any]]:
+    """(name, value) pairs of an SDK model or mapping, by the provider's own (aliased) names."""
+    if obj is None:
+        return []
+    if isinstance(obj, Mapping):
+        return list(obj.items())
+    dump = getattr(obj, "model_dump", None)
+    return list(dump(by_alias=True).items()) if dump is not None else []
+
+
+class VectorStoreSearch(Endpoint):
+    """``vector_stores.search``: a retrieval span; query and hits only when capture is on."""
+
+    operation = "retrieval"
+    kind = "retrieval"
+
+    def span_name(self, rec: CallRecord) -> str:
+        return f"retrieval {rec.request_attributes.get(sc.DATA_SOURCE_ID, '')}".rstrip()
+
+    def request(self, body: Mapping[str, Any], rec: CallRecord, capture: bool) -> None:
+        parts = rec.path.strip("/").split("/")
+        if len(parts) >= 3:
+            rec.request_attributes[sc.DATA_SOURCE_ID] = parts[1]
+        top_k = _int(body.get("max_num_results"))
+        if top_k is not None:
+            rec.request_attributes[sc.RETRIEVAL_TOP_K] = top_k
+        if capture and body.get("query") is not None:
+            rec.request_attributes[sc.RETRIEVAL_QUERY_TEXT] = as_text(body.get("query"))
+
+    def response(self, obj: Any, rec: CallRecord, capture: bool) -> None:
+        data = _get(obj, "data") or ()
+        rec.response_attributes[sc.RETRIEVAL_RESULT_COUNT] = len(data)
+        if capture:
+            rec.response_attributes[sc.RETRIEVAL_DOCUMENTS] = as_text(
+                [{"id": _get(d, "file_id"), "score": _get(d, "score")} for d in data]
+            )
+
+
 PROVIDER = Provider(
     name="openai",
-    endpoints={"/chat/completions": ChatCompletions(), "/responses": Responses(), "/embeddings": Embeddings()},
+    endpoints={
+        "/chat/completions": ChatCompletions(),
+        "/responses": Responses(),
+        "/embeddings": Embeddings(),
+        "/moderations": Moderations(),
+    },
+    patterns=(("/vector_stores/", "/search", VectorStoreSearch()),),
     request_id_header="x-request-id",
     finish_reasons=FINISH_REASONS,
 )

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from .version import __version__
 
 EPILOG = """examples:
-  otel-llmlog demo                 instrumented calls against the built-in stand-in, one line per span
-  otel-llmlog demo --json          the same spans as JSON lines
-  otel-llmlog demo --capture       include message content (off by default)
+  otel-llmlog demo                         instrumented calls against the built-in stand-in, one line per span
+  otel-llmlog demo --records               ... then the standard log record of each call, as JSON lines
+  otel-llmlog demo --json                  the spans themselves as JSON lines
+  otel-llmlog convert traces.jsonl -o calls.jsonl     Collector file output -> one payload JSON line per LLM call
+  otel-llmlog convert --format generation - < body.json
+  otel-llmlog schema standard              JSON Schema of the standard record
 """
 
 
@@ -38,6 +41,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--json", action="store_true", help="print each span as a JSON line instead of a table row")
     demo.add_argument("--capture", action="store_true", help="capture message content on the spans")
+    demo.add_argument("--records", action="store_true", help="after the table, print each call's standard log record as JSON")
+    convert = sub.add_parser(
+        "convert",
+        help="convert spans (OTLP JSON / protobuf, Jaeger JSON) into one record per LLM call, as JSON lines",
+        description="Reads spans from files or stdin (-), detects the format from the content, and writes one JSON "
+        "line per LLM call. Each bad input line is reported as file:line: reason on stderr; the good ones are still "
+        "converted. Exits 1 when any line failed.",
+    )
+    convert.add_argument("inputs", nargs="+", metavar="INPUT", help="span files, or - for stdin")
+    convert.add_argument("-o", "--output", help="write here (atomically: no half-written line) instead of stdout")
+    convert.add_argument("--format", choices=["standard", "generation"], default="standard",
+                         help="standard: StandardLoggingPayload (default); generation: the gateway generation record")
+    convert.add_argument("--strict", action="store_true", help="stop at the first bad line")
+    schema = sub.add_parser("schema", help="print the JSON Schema of a record kind")
+    schema.add_argument("kind", nargs="?", choices=["standard", "generation"], default="standard")
     sub.add_parser("attributes", help="print the attribute table (docs/attributes.md) generated from the semconv registry")
     return parser
 
@@ -49,13 +67,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import run
 
         try:
-            run(as_json=args.json, capture_content=args.capture)
+            run(as_json=args.json, capture_content=args.capture, records=args.records)
         except BrokenPipeError:  # the reader went away (``| head``): stop quietly, like other CLIs
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         except ImportError as exc:
             print(f"otel-llmlog demo needs the openai SDK: pip install 'otel-llmlog[demo]' ({exc})", file=sys.stderr)
             return 2
+        return 0
+    if args.command == "convert":
+        from .convert import convert_files
+
+        return convert_files(args.inputs, args.output, args.format, args.strict)
+    if args.command == "schema":
+        import json
+
+        from .payload import json_schema
+
+        print(json.dumps(json_schema(args.kind), indent=2))
         return 0
     if args.command == "attributes":
         from .semconv import attributes_markdown

@@ -101,8 +101,12 @@ class LineExporter(SpanExporter):
         self.out.flush()
 
 
-def run(out: IO[str] | None = None, as_json: bool = False, capture_content: bool = False) -> int:
-    """Run the demo; returns the number of spans printed."""
+def run(out: IO[str] | None = None, as_json: bool = False, capture_content: bool = False, records: bool = False) -> int:
+    """Run the demo; returns the number of spans printed.
+
+    With ``records``, each call's standard log record (``StandardLoggingPayload``) follows the
+    table as one JSON line - what the JSON-log exporter would write for these calls.
+    """
     import openai
 
     from .instrumentor import instrument, uninstrument
@@ -125,6 +129,12 @@ def run(out: IO[str] | None = None, as_json: bool = False, capture_content: bool
     finally:
         uninstrument()
         provider.shutdown()
+    if records:
+        from .convert import to_payloads
+
+        out.write("\nstandard log records, one JSON line per call:\n")
+        for payload in to_payloads(counter.spans):
+            out.write(json.dumps(payload.model_dump(mode="json"), ensure_ascii=False) + "\n")
     return counter.count
 
 
@@ -148,8 +158,12 @@ def _call(client: Any, server: Any, case: str) -> None:
 class _Counter(SpanExporter):
     def __init__(self, inner: SpanExporter) -> None:
         self.inner = inner
-        self.count = 0
+        self.spans: list[ReadableSpan] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.spans)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self.count += len(spans)
+        self.spans.extend(spans)
         return self.inner.export(spans)

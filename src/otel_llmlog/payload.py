@@ -275,9 +275,13 @@ class StandardLoggingPayloadErrorInformation(_Record):
 class StandardLoggingPayload(_Record):
     """The standard payload, one per successful or failed call.
 
-    ``response_cost_failure_debug_info`` is typed without ``Optional`` in the specification and so
-    is required here; LiteLLM's own source declares it ``Optional``. This model follows the
-    specification: a producer must fill it on every record.
+    Two deliberate departures from the specification's types, both so that an unknown price is
+    never written as a made-up number (DESIGN: "unknown price is not free"):
+
+    * ``response_cost`` is ``float | None``: ``None`` when no price is known (the spec types it
+      ``float``, which would force a fake ``0.0``);
+    * ``response_cost_failure_debug_info`` is optional (as in LiteLLM's own source): set exactly
+      when ``response_cost`` is ``None``, saying why.
     """
 
     id: str
@@ -285,8 +289,8 @@ class StandardLoggingPayload(_Record):
     trace_id: str
     call_type: str
     #: USD
-    response_cost: float
-    response_cost_failure_debug_info: StandardLoggingModelCostFailureDebugInformation
+    response_cost: float | None = None
+    response_cost_failure_debug_info: StandardLoggingModelCostFailureDebugInformation | None = None
     status: StandardLoggingPayloadStatus
     total_tokens: int
     prompt_tokens: int

@@ -1,0 +1,596 @@
+"""Spans -> the standard per-call record (``StandardLoggingPayload``) and the gateway record.
+
+Works on :class:`~otel_llmlog.readers.SpanRecord` (or live ``ReadableSpan``), i.e. on attributes
+only: no SDK is needed, and spans from any process, language or backend convert the same way.
+
+Three steps per trace:
+
+1. :func:`call_view` reads one span into a :class:`CallView`, accepting this library's names and
+   the names other instrumentations use (older GenAI names, OpenInference, OpenLLMetry, the
+   ``anthropic`` SDK's own spans);
+2. :func:`attach` applies the attachment rule of ``docs/attachment.md`` to give each LLM call its
+   guardrail and vector-store spans;
+3. :func:`payload_of` / :func:`generation_of` build the two records, pricing the call from the
+   price table when the span carries no cost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from . import semconv as sc
+from .payload import (
+    GenerationRecord,
+    ModelInfo,
+    StandardLoggingGuardrailInformation,
+    StandardLoggingHiddenParams,
+    StandardLoggingMetadata,
+    StandardLoggingModelCostFailureDebugInformation,
+    StandardLoggingModelInformation,
+    StandardLoggingPayload,
+    StandardLoggingPayloadErrorInformation,
+    StandardLoggingVectorStoreRequest,
+    format_amount,
+    format_created_at,
+    format_throughput,
+)
+from .pricing import Cost, FeeItem, PriceBook
+from .readers import SpanRecord, from_readable_spans, read_path
+from .record import Usage
+
+LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
+_MILLION = Decimal(1_000_000)
+
+# Names other instrumentations use for the same facts, first match wins (ours first).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "provider": (sc.PROVIDER_NAME, "gen_ai.system", "llm.provider", "llm.system"),
+    "request_model": (sc.REQUEST_MODEL, "llm.request.model", "llm.model_name"),
+    "response_model": (sc.RESPONSE_MODEL, "llm.response.model", "llm.model_name"),
+    "input": (sc.USAGE_INPUT_TOKENS, "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.usage.prompt_tokens"),
+    "output": (sc.USAGE_OUTPUT_TOKENS, "gen_ai.usage.completion_tokens", "llm.token_count.completion", "llm.usage.completion_tokens"),
+    "cache_read": (
+        sc.USAGE_CACHE_READ_INPUT_TOKENS, "gen_ai.usage.cache_read_input_tokens", "llm.token_count.prompt_details.cache_read",
+    ),
+    "cache_write": (
+        sc.USAGE_CACHE_WRITE_INPUT_TOKENS, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
+        "llm.token_count.prompt_details.cache_write",
+    ),
+    "write_5m": (sc.CACHE_WRITE_5M_INPUT_TOKENS, "anthropic.usage.cache_creation.ephemeral_5m_input_tokens"),
+    "write_1h": (sc.CACHE_WRITE_1H_INPUT_TOKENS, "anthropic.usage.cache_creation.ephemeral_1h_input_tokens"),
+    "reasoning": (sc.USAGE_REASONING_OUTPUT_TOKENS, "llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning_tokens"),
+}
+
+
+def _first(attrs: Mapping[str, Any], key: str) -> Any:
+    for name in _ALIASES[key]:
+        value = attrs.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            parsed = json.loads(value)
+            return parsed if isinstance(parsed, list) else [value]
+        except ValueError:
+            return [value]
+    return [value]
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def is_llm_call(span: SpanRecord) -> bool:
+    a = span.attributes
+    op = a.get(sc.OPERATION_NAME)
+    if op in LLM_OPERATIONS:
+        return True
+    if op is not None:
+        return False
+    if a.get("openinference.span.kind") in ("LLM", "EMBEDDING"):
+        return True
+    if a.get("llm.request.type") in ("chat", "completion", "embedding"):
+        return True
+    return span.scope_name == "com.anthropic.sdk.python" and _first(a, "request_model") is not None
+
+
+def _kind_of(span: SpanRecord) -> str | None:
+    op = span.attributes.get(sc.OPERATION_NAME)
+    if op == "apply_guardrail":
+        return "guardrail"
+    if op == "retrieval" or span.attributes.get("openinference.span.kind") == "RETRIEVER":
+        return "retrieval"
+    return "llm" if is_llm_call(span) else None
+
+
+@dataclass
+class CallView:
+    """One LLM call span, read once, with the names of every supported instrumentation resolved."""
+
+    span: SpanRecord
+    provider: str
+    request_model: str | None
+    response_model: str | None
+    usage: Usage
+    cost: Cost
+    stream: bool
+    ttfc: float | None
+    guardrails: list[SpanRecord] = field(default_factory=list)
+    searches: list[SpanRecord] = field(default_factory=list)
+    others_in_trace: list[str] = field(default_factory=list)
+
+    @property
+    def attrs(self) -> Mapping[str, Any]:
+        return self.span.attributes
+
+    @property
+    def duration(self) -> float:
+        return max(self.span.end_ns - self.span.start_ns, 0) / 1e9
+
+    @property
+    def failed(self) -> bool:
+        return self.span.status_code == "ERROR" or sc.ERROR_TYPE in self.attrs
+
+
+def call_view(span: SpanRecord, prices: PriceBook) -> CallView:
+    a = span.attributes
+    provider = str(_first(a, "provider") or "unknown").lower()
+    if provider == "anthropic" and span.scope_name == "com.anthropic.sdk.python":
+        provider = "anthropic"
+    usage = Usage(
+        input_tokens=_int(_first(a, "input")),
+        output_tokens=_int(_first(a, "output")),
+        cache_read_tokens=_int(_first(a, "cache_read")),
+        cache_write_tokens=_int(_first(a, "cache_write")),
+        cache_write_5m_tokens=_int(_first(a, "write_5m")),
+        cache_write_1h_tokens=_int(_first(a, "write_1h")),
+        reasoning_tokens=_int(_first(a, "reasoning")),
+        audio_input_tokens=_int(a.get(sc.AUDIO_INPUT_TOKENS)),
+        audio_output_tokens=_int(a.get(sc.AUDIO_OUTPUT_TOKENS)),
+    )
+    request_model = _first(a, "request_model")
+    response_model = _first(a, "response_model")
+    ttfc = a.get(sc.RESPONSE_TIME_TO_FIRST_CHUNK)
+    view = CallView(
+        span=span,
+        provider=provider,
+        request_model=str(request_model) if request_model is not None else None,
+        response_model=str(response_model) if response_model is not None else None,
+        usage=usage,
+        cost=Cost(None),
+        stream=bool(a.get(sc.REQUEST_STREAM)) or ttfc is not None,
+        ttfc=float(ttfc) if isinstance(ttfc, (int, float)) else None,
+    )
+    view.cost = _cost_of(view, prices)
+    return view
+
+
+def _cost_of(view: CallView, prices: PriceBook) -> Cost:
+    """The span's own cost when it has one (with its fee items), else the price table's."""
+    a = view.attrs
+    amount = a.get(sc.USAGE_COST_AMOUNT)
+    if isinstance(amount, (int, float)) and not isinstance(amount, bool):
+        codes, tokens = _list(a.get(sc.COST_FEE_ITEMS)), _list(a.get(sc.COST_FEE_TOKENS))
+        rates, amounts = _list(a.get(sc.COST_FEE_RATES)), _list(a.get(sc.COST_FEE_AMOUNTS))
+        items = tuple(FeeItem(str(c), int(t), float(r), float(m)) for c, t, r, m in zip(codes, tokens, rates, amounts, strict=False))
+        return Cost(float(amount), items, str(a.get(sc.COST_PRICE_SOURCE) or a.get(sc.USAGE_COST_SOURCE) or "span"))
+    if view.failed:
+        return Cost(None, reason="the call failed; failed calls are not billed")
+    context = {}
+    tier = a.get(sc.OPENAI_RESPONSE_SERVICE_TIER)
+    if isinstance(tier, str):
+        context["service_tier"] = tier
+    reason = a.get(sc.COST_UNKNOWN_REASON)
+    cost = prices.cost(view.provider, view.response_model, view.request_model, view.usage, context)
+    if cost.amount is None and isinstance(reason, str):
+        return Cost(None, reason=reason)
+    return cost
+
+
+# --- attachment rule (docs/attachment.md) ---
+
+
+def attach(spans: list[SpanRecord], calls: dict[str, CallView]) -> list[SpanRecord]:
+    """Give each call its guardrail and search spans; returns the sub-spans that found no call."""
+    by_id = {s.span_id: s for s in spans}
+    siblings: dict[str | None, list[CallView]] = {}
+    for view in calls.values():
+        siblings.setdefault(view.span.parent_span_id, []).append(view)
+    unattached = []
+    for s in spans:
+        kind = _kind_of(s)
+        if kind not in ("guardrail", "retrieval"):
+            continue
+        owners = _owners(s, by_id, calls, siblings.get(s.parent_span_id, []))
+        if not owners:
+            unattached.append(s)
+        for view in owners:
+            (view.guardrails if kind == "guardrail" else view.searches).append(s)
+    return unattached
+
+
+def _owners(s: SpanRecord, by_id: dict[str, SpanRecord], calls: dict[str, CallView], sibs: list[CallView]) -> list[CallView]:
+    parent = s.parent_span_id
+    seen = set()
+    while parent and parent in by_id and parent not in seen:  # rule 1: nearest call ancestor
+        seen.add(parent)
+        if parent in calls:
+            return [calls[parent]]
+        parent = by_id[parent].parent_span_id
+    overlap = [v for v in sibs if v.span.start_ns < s.end_ns and s.start_ns < v.span.end_ns]
+    if overlap:  # rule 2
+        return overlap
+    a = s.attributes
+    post = "post_call" in str(a.get(sc.GUARDRAIL_MODE, "")) or a.get(sc.GUARDRAIL_TARGET_TYPE) == "llm_output"
+
+    def before() -> list[CallView]:
+        done = [v for v in sibs if v.span.end_ns <= s.start_ns]
+        if not done:
+            return []
+        latest_start = max(v.span.start_ns for v in done)
+        return [v for v in done if v.span.end_ns > latest_start or v.span.start_ns == latest_start]
+
+    def after() -> list[CallView]:
+        later = [v for v in sibs if v.span.start_ns >= s.end_ns]
+        if not later:
+            return []
+        earliest_end = min(v.span.end_ns for v in later)
+        return [v for v in later if v.span.start_ns < earliest_end]
+
+    first, second = (before, after) if post else (after, before)  # rules 3, 4, then 5
+    return first() or second()
+
+
+# --- records ---
+
+
+def _seconds(ns: int) -> float:
+    return ns / 1e9
+
+
+def _guardrail_info(s: SpanRecord) -> StandardLoggingGuardrailInformation:
+    a = s.attributes
+    modes = [m for m in str(a.get(sc.GUARDRAIL_MODE, "")).split(",") if m]
+    valid = [m for m in modes if m in ("pre_call", "post_call", "during_call", "logging_only", "pre_mcp_call", "during_mcp_call")]
+    request, response = _json(a.get(sc.GUARDRAIL_INPUT)), _json(a.get(sc.GUARDRAIL_OUTPUT))
+    masked = dict(zip(_list(a.get(sc.GUARDRAIL_MASKED_ENTITIES)), (int(c) for c in _list(a.get(sc.GUARDRAIL_MASKED_COUNTS))), strict=False))
+    status = a.get(sc.GUARDRAIL_STATUS)
+    if status not in ("success", "failure"):
+        status = "failure" if s.status_code == "ERROR" else "success"
+    return StandardLoggingGuardrailInformation(
+        guardrail_name=a.get(sc.GUARDRAIL_NAME) or s.name,
+        guardrail_mode=(valid[0] if len(valid) == 1 else valid) if valid else None,
+        guardrail_request=request if isinstance(request, dict) else ({"input": request} if request is not None else None),
+        guardrail_response=response if isinstance(response, (dict, str, list)) else None,
+        guardrail_status=status,
+        start_time=_seconds(s.start_ns),
+        end_time=_seconds(s.end_ns),
+        duration=(s.end_ns - s.start_ns) / 1e9,
+        masked_entity_count=masked or None,
+    )
+
+
+def _search_info(s: SpanRecord) -> StandardLoggingVectorStoreRequest:
+    a = s.attributes
+    docs = _json(a.get(sc.RETRIEVAL_DOCUMENTS))
+    response = None
+    if isinstance(docs, list):
+        response = {"object": "vector_store.search_results.page", "data": [
+            {"file_id": d.get("id"), "score": d.get("score")} for d in docs if isinstance(d, dict)
+        ]}
+    return StandardLoggingVectorStoreRequest(
+        vector_store_id=a.get(sc.DATA_SOURCE_ID),
+        custom_llm_provider=a.get(sc.PROVIDER_NAME),
+        query=a.get(sc.RETRIEVAL_QUERY_TEXT),
+        vector_store_search_response=response,
+        start_time=_seconds(s.start_ns),
+        end_time=_seconds(s.end_ns),
+    )
+
+
+def _error(view: CallView) -> tuple[str | None, StandardLoggingPayloadErrorInformation | None]:
+    if not view.failed:
+        return None, None
+    a = view.attrs
+    event = next((e for e in view.span.events if e.name == "exception"), None)
+    exc_type = str(event.attributes.get("exception.type")) if event and event.attributes.get("exception.type") else None
+    message = (event.attributes.get("exception.message") if event else None) or view.span.status_message
+    error_type = a.get(sc.ERROR_TYPE)
+    code = str(a.get(sc.HTTP_STATUS_CODE)) if a.get(sc.HTTP_STATUS_CODE) else (str(error_type) if str(error_type).isdigit() else None)
+    return (str(message) if message else str(error_type or "error")), StandardLoggingPayloadErrorInformation(
+        error_code=code,
+        error_class=exc_type.rsplit(".", 1)[-1] if exc_type else (None if str(error_type).isdigit() else error_type),
+        llm_provider=view.provider,
+    )
+
+
+_PARAMS = {
+    sc.REQUEST_MAX_TOKENS: "max_tokens", sc.REQUEST_TEMPERATURE: "temperature", sc.REQUEST_TOP_P: "top_p",
+    sc.REQUEST_TOP_K: "top_k", sc.REQUEST_FREQUENCY_PENALTY: "frequency_penalty", sc.REQUEST_PRESENCE_PENALTY: "presence_penalty",
+    sc.REQUEST_STOP_SEQUENCES: "stop", sc.REQUEST_SEED: "seed", sc.REQUEST_CHOICE_COUNT: "n", sc.REQUEST_STREAM: "stream",
+    sc.OUTPUT_TYPE: "response_format",
+}
+
+
+def _api_base(a: Mapping[str, Any]) -> str:
+    host, port = a.get(sc.SERVER_ADDRESS), a.get(sc.SERVER_PORT)
+    if not host:
+        return ""
+    if port in (None, 443):
+        return f"https://{host}"
+    return f"http://{host}:{port}"
+
+
+def _rates(view: CallView) -> dict[str, float]:
+    return {item.code: item.rate for item in view.cost.items}
+
+
+def payload_of(view: CallView) -> StandardLoggingPayload:
+    """The standard record of one call (field mapping: ``docs/payload.md``)."""
+    s, a, u = view.span, view.attrs, view.usage
+    start, end = _seconds(s.start_ns), _seconds(s.end_ns)
+    first_chunk = start + view.ttfc if view.ttfc is not None else end
+    model = view.request_model or view.response_model or ""
+    rates = _rates(view)
+    debug = None
+    if view.cost.amount is None:
+        debug = StandardLoggingModelCostFailureDebugInformation(
+            error_str=view.cost.reason or "no price known", traceback_str="", model=view.response_model or model,
+            custom_llm_provider=view.provider, call_type=str(a.get(sc.OPERATION_NAME, "chat")), custom_pricing=False,
+        )
+    saved = 0.0
+    if "input_cache_read" in rates and "prompt" in rates and u.cache_read_tokens:
+        saved = float(Decimal(u.cache_read_tokens) * (Decimal(str(rates["prompt"])) - Decimal(str(rates["input_cache_read"]))) / _MILLION)
+    error_str, error_info = _error(view)
+    metadata_json = _json(a.get(sc.REQUEST_METADATA))
+    messages = _json(a.get(sc.INPUT_MESSAGES)) if sc.INPUT_MESSAGES in a else None
+    system = _json(a.get(sc.SYSTEM_INSTRUCTIONS)) if sc.SYSTEM_INSTRUCTIONS in a else None
+    if system is not None and isinstance(messages, list):
+        messages = [{"role": "system", "parts": system}, *messages]
+    key = f"{view.provider}/{view.response_model or model}"
+    return StandardLoggingPayload(
+        id=s.span_id,
+        trace_id=s.trace_id,
+        call_type=str(a.get(sc.OPERATION_NAME, "chat")),
+        response_cost=view.cost.amount,
+        response_cost_failure_debug_info=debug,
+        status="failure" if view.failed else "success",
+        total_tokens=(u.input_tokens or 0) + (u.output_tokens or 0),
+        prompt_tokens=u.input_tokens or 0,
+        completion_tokens=u.output_tokens or 0,
+        startTime=start,
+        endTime=end,
+        completionStartTime=first_chunk,
+        response_time=view.ttfc if view.ttfc is not None else view.duration,
+        model_map_information=StandardLoggingModelInformation(
+            model_map_key=key,
+            model_map_value=ModelInfo(
+                key=key, litellm_provider=view.provider, mode=str(a.get(sc.OPERATION_NAME, "chat")),
+                input_cost_per_token=rates["prompt"] / 1e6 if "prompt" in rates else None,
+                output_cost_per_token=rates["completion"] / 1e6 if "completion" in rates else None,
+                cache_read_input_token_cost=rates["input_cache_read"] / 1e6 if "input_cache_read" in rates else None,
+                cache_creation_input_token_cost=rates["input_cache_write_5_min"] / 1e6 if "input_cache_write_5_min" in rates else None,
+            ) if rates else None,
+        ),
+        model=model,
+        model_id=None,
+        model_group=None,
+        api_base=_api_base(a),
+        metadata=StandardLoggingMetadata(
+            user_api_key_hash=a.get(sc.API_KEY_SHA256),
+            requester_metadata=metadata_json if isinstance(metadata_json, dict) else None,
+            requester_custom_headers={},
+            vector_store_request_metadata=[_search_info(x) for x in view.searches] or None,
+            guardrail_information=_guardrail_info(max(view.guardrails, key=lambda g: g.end_ns)) if view.guardrails else None,
+        ),
+        cache_hit=None,
+        cache_key=None,
+        saved_cache_cost=saved,
+        request_tags=[str(t) for t in _list(a.get(sc.REQUEST_TAGS))],
+        end_user=a.get(sc.END_USER),
+        requester_ip_address=None,
+        messages=messages,
+        response=_json(a.get(sc.OUTPUT_MESSAGES)) if sc.OUTPUT_MESSAGES in a else None,
+        error_str=error_str,
+        error_information=error_info,
+        model_parameters={short: (list(v) if isinstance(v, tuple) else v) for name, short in _PARAMS.items() if (v := a.get(name)) is not None},
+        hidden_params=StandardLoggingHiddenParams(
+            api_base=_api_base(a) or None,
+            response_cost=format_amount(Decimal(str(view.cost.amount))) if view.cost.amount is not None else None,
+            litellm_model_name=view.response_model,
+        ),
+    )
+
+
+def _display_name(provider: str, model: str | None) -> str:
+    if not model:
+        return provider
+    try:
+        from genai_prices import data_snapshot
+
+        p, info = data_snapshot.get_snapshot().find_provider_model(model, None, provider, None)
+        return f"{p.name}: {info.name}"
+    except Exception:  # noqa: BLE001 - an unknown model keeps its own name
+        return model
+
+
+def generation_of(view: CallView) -> GenerationRecord:
+    """The gateway-style generation record of one call."""
+    s, a, u = view.span, view.attrs, view.usage
+    generation_ms = round((s.end_ns - s.start_ns) / 1e6)
+    latency_ms = round(view.ttfc * 1000) if view.ttfc is not None else (None if view.failed else generation_ms)
+    model = view.response_model or view.request_model
+    items = view.cost.items
+    exact = [(i.code, i.tokens, Decimal(str(i.rate)), Decimal(i.tokens) * Decimal(str(i.rate)) / _MILLION) for i in items]
+    total = sum((x[3] for x in exact), Decimal(0)) if view.cost.amount is not None else None
+    native_reasons, reasons = _list(a.get(sc.NATIVE_FINISH_REASONS)), _list(a.get(sc.RESPONSE_FINISH_REASONS))
+    rating = None
+    if total is not None:
+        rating = {
+            "billAmount": float(total), "discountAmount": 0, "originAmount": float(total),
+            "priceVersion": view.cost.source or "unknown",
+            "ratingDetails": [
+                {"billAmount": float(amt), "discountAmount": 0, "feeItemCode": code, "originAmount": float(amt),
+                 "rate": int(rate) if rate == rate.to_integral_value() else float(rate)}
+                for code, _, rate, amt in exact
+            ],
+            "serviceCode": f"{view.provider}#{a.get(sc.SERVER_ADDRESS, '')}#{view.provider}/{model}",
+        }
+    native_tokens = None
+    if u.input_tokens is not None or u.output_tokens is not None:
+        native_tokens = {
+            "completion_tokens": u.output_tokens or 0,
+            "prompt_tokens": u.input_tokens or 0,
+            "total_tokens": (u.input_tokens or 0) + (u.output_tokens or 0),
+            "completion_tokens_details": {"reasoning_tokens": u.reasoning_tokens or 0},
+            "prompt_tokens_details": {
+                "ephemeral_1h_input_tokens": u.cache_write_1h_tokens or 0,
+                "ephemeral_5m_input_tokens": u.cache_write_5m_tokens if u.cache_write_5m_tokens is not None
+                else (u.cache_write_tokens or 0) - (u.cache_write_1h_tokens or 0),
+                "cached_tokens": u.cache_read_tokens or 0,
+            },
+        }
+    return GenerationRecord(
+        generationId=s.span_id,
+        accountId=None,
+        model=_display_name(view.provider, model),
+        modelSlug=f"{view.provider}/{model}",
+        apiKeyId=a.get(sc.API_KEY_SHA256),
+        providerSlug=view.provider,
+        createdAt=format_created_at(datetime.fromtimestamp(s.start_ns / 1e9, UTC)),
+        generationTime=generation_ms,
+        latency=latency_ms,
+        moderationLatency=sum(round((g.end_ns - g.start_ns) / 1e6) for g in view.guardrails) if view.guardrails else None,
+        streamed=view.stream,
+        cancelled=bool(a.get(sc.STREAM_CANCELLED)),
+        throughput=format_throughput(u.output_tokens or 0, generation_ms) if not view.failed else None,
+        nativeFeeTokens={code: tokens for code, tokens, _, _ in exact},
+        nativeTokens=native_tokens,
+        finishReason=str(reasons[0]) if reasons else None,
+        nativeFinishReason=str(native_reasons[0]) if native_reasons else (str(reasons[0]) if reasons else None),
+        originAmount=format_amount(total) if total is not None else None,
+        billAmount=format_amount(total) if total is not None else None,
+        discountAmount="0" if total is not None else None,
+        realAmount=format_amount(total) if total is not None else None,
+        nonpaymentAmount="0" if total is not None else None,
+        ratingResponses=rating,
+        requestRetryTimes=_int(a.get(sc.HTTP_RESEND_COUNT)) or 0,
+        finalRetry=True,
+    )
+
+
+# --- public entry points ---
+
+
+def _records(spans: Iterable[Any]) -> list[SpanRecord]:
+    items = list(spans)
+    if items and not isinstance(items[0], SpanRecord):
+        return from_readable_spans(items)
+    return items
+
+
+def call_views(spans: Iterable[Any], prices: PriceBook | None = None) -> list[CallView]:
+    """Read spans, group them by trace, attach sub-spans; one view per LLM call, in start order."""
+    prices = prices or PriceBook()
+    traces: dict[str, list[SpanRecord]] = {}
+    for span in _records(spans):
+        traces.setdefault(span.trace_id, []).append(span)
+    views: list[CallView] = []
+    for trace_spans in traces.values():
+        calls = {s.span_id: call_view(s, prices) for s in trace_spans if is_llm_call(s)}
+        attach(trace_spans, calls)
+        ids = [v.span.span_id for v in sorted(calls.values(), key=lambda v: v.span.start_ns)]
+        for view in calls.values():
+            view.others_in_trace = [i for i in ids if i != view.span.span_id]
+        views.extend(calls.values())
+    views.sort(key=lambda v: (v.span.start_ns, v.span.span_id))
+    return views
+
+
+def to_payloads(spans: Iterable[Any], prices: PriceBook | None = None) -> list[StandardLoggingPayload]:
+    """One ``StandardLoggingPayload`` per LLM call span (``SpanRecord``s or live ``ReadableSpan``s)."""
+    return [payload_of(v) for v in call_views(spans, prices)]
+
+
+def to_generation_records(spans: Iterable[Any], prices: PriceBook | None = None) -> list[GenerationRecord]:
+    """One gateway-style generation record per LLM call span."""
+    return [generation_of(v) for v in call_views(spans, prices)]
+
+
+def convert_files(inputs: list[str], output: str | None, kind: str = "standard", strict: bool = False) -> int:
+    """The ``otel-llmlog convert`` command: returns the exit code (1 when any input line failed).
+
+    Bad lines are reported as ``file:line: reason`` on stderr and skipped; the good ones are still
+    converted. With ``-o`` the output is written to a temporary file and renamed into place, so a
+    reader never sees a half-written line.
+    """
+    import os
+    import sys
+    import tempfile
+
+    from .readers import ReadError, read_stream
+
+    errors: list[ReadError] = []
+    spans: list[SpanRecord] = []
+    for name in inputs:
+        try:
+            source = read_stream(sys.stdin.buffer, "<stdin>", errors=errors) if name == "-" else read_path(name, errors=errors)
+            for span in source:
+                spans.append(span)
+                if strict and errors:
+                    break
+        except (OSError, ReadError) as exc:
+            errors.append(exc if isinstance(exc, ReadError) else ReadError(name, 0, str(exc)))
+        if strict and errors:
+            break
+    for err in errors:
+        print(str(err), file=sys.stderr)
+    if strict and errors:
+        return 1
+    records = to_generation_records(spans) if kind == "generation" else to_payloads(spans)
+    lines = [json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in records]
+    if output is None:
+        sys.stdout.writelines(lines)
+        sys.stdout.flush()
+    else:
+        directory = os.path.dirname(os.path.abspath(output))
+        fd, tmp = tempfile.mkstemp(prefix=".convert-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.writelines(lines)
+            os.replace(tmp, output)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    if sys.stderr.isatty() or errors:
+        print(f"otel-llmlog convert: {len(records)} record(s) from {len(spans)} span(s), {len(errors)} bad line(s)", file=sys.stderr)
+    return 1 if errors else 0

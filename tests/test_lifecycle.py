@@ -868,8 +868,16 @@ def test_instrument_twice_and_uninstrument(tracing, openai_client) -> None:
 
     def calls() -> None:
         check_completion(sync_client.chat.completions.create(**BASIC_BODY))
-        async_client = openai_client(BASIC, async_=True)  # its connection pool belongs to one event loop
-        check_completion(asyncio.run(async_client.chat.completions.create(**BASIC_BODY)))
+        async def one_async_call() -> Any:
+            # the client's connection pool belongs to one event loop: close it inside that loop,
+            # or a later asyncio.run may collect it and fail closing it on a closed loop
+            async_client = openai_client(BASIC, async_=True)
+            try:
+                return await async_client.chat.completions.create(**BASIC_BODY)
+            finally:
+                await async_client.close()
+
+        check_completion(asyncio.run(one_async_call()))
         check_chunks(list(stream_client.chat.completions.create(**STREAM_BODY)))
 
     other = InMemorySpanExporter()

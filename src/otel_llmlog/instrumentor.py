@@ -3,6 +3,8 @@
 One hook per SDK: ``request`` (span lifecycle) and ``_process_response`` (the final HTTP
 response and the SDK's retry count) on the sync and async base clients. Every endpoint,
 stream helper and raw-response variant goes through them, so no per-method wrappers exist.
+A provider module may name further hooks in ``EXTRA_HOOKS`` (Anthropic does, to keep the
+SDK's own call span from duplicating ours); one its installed SDK lacks is skipped.
 """
 
 from __future__ import annotations
@@ -88,22 +90,30 @@ class LLMLogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             self._wrap(base, "AsyncAPIClient.request", async_request_wrapper(_current_settings, provider))
             self._wrap(base, "SyncAPIClient._process_response", process_response_wrapper)
             self._wrap(base, "AsyncAPIClient._process_response", async_process_response_wrapper)
+            for module_name, function, wrapper in getattr(importlib.import_module(provider_module), "EXTRA_HOOKS", ()):
+                try:
+                    module = importlib.import_module(module_name)
+                except ImportError:
+                    continue
+                if callable(getattr(module, function, None)):
+                    self._wrap(module, function, wrapper)
 
     def _wrap(self, module: Any, name: str, wrapper: Any) -> None:
-        cls_name, method = name.split(".")
-        cls = getattr(module, cls_name)
+        """Wrap ``Class.method`` or a module-level ``function`` of ``module``; remember what to restore."""
+        owner_name, _, method = name.rpartition(".")
+        owner = getattr(module, owner_name) if owner_name else module
         wrap_function_wrapper(module, name, wrapper)
-        self._wrapped.append((cls, method))
+        self._wrapped.append((owner, method))
 
     def _uninstrument(self, **kwargs: Any) -> None:
         global _settings
         _settings = None
         while self._wrapped:
-            cls, method = self._wrapped.pop()
-            current = cls.__dict__.get(method)
+            owner, method = self._wrapped.pop()  # a class or a module
+            current = vars(owner).get(method)
             original = getattr(current, "__wrapped__", None)
             if original is not None:
-                setattr(cls, method, original)
+                setattr(owner, method, original)
 
 
 def instrument(

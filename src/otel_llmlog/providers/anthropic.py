@@ -7,18 +7,28 @@ Only extraction lives here. Two Anthropic specifics matter for correct numbers:
 * in a stream, ``message_start`` carries the input side and ``message_delta`` carries cumulative
   totals (output always, input and cache counts in newer API versions): later values replace
   earlier ones, they are never added, so nothing is counted twice.
+
+Besides extraction, this module holds the one Anthropic-specific hook: anthropic 2.x makes a call
+span of its own (``anthropic.messages.create``) whenever it can get a tracer, and
+:func:`sdk_call_span_wrapper` keeps it from duplicating ours (see ``docs/anthropic-tracing.md``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan
+
 from .. import semconv as sc
-from ..content import as_text, text_part
-from ..core import Endpoint, Provider, StreamState
+from ..content import as_text, parse_arguments, text_part
+from ..core import _CURRENT_CALL, Endpoint, Provider, StreamState
 from ..record import CallRecord
 from .openai import _get, _int, _number
+
+logger = logging.getLogger(__name__)
 
 
 class _UsageTotals:
@@ -115,6 +125,11 @@ class Messages(Endpoint):
         stop = body.get("stop_sequences")
         if isinstance(stop, list) and stop:
             a[sc.REQUEST_STOP_SEQUENCES] = [s for s in stop if isinstance(s, str)]
+        # structured outputs: ``output_config.format`` (``output_format`` is its deprecated form);
+        # Anthropic has no explicit "text" format, so only JSON is ever stated
+        formats = (_get(body.get("output_config"), "format"), body.get("output_format"))
+        if any(_get(f, "type") == "json_schema" for f in formats if f is not None):
+            a[sc.OUTPUT_TYPE] = "json"
         if capture:
             system = body.get("system")
             if isinstance(system, str) and system:
@@ -205,9 +220,9 @@ class MessagesStream(StreamState):
         self.totals.apply(rec)
         if self.reason:
             rec.native_finish_reasons = [self.reason]
+        if rec.error is not None:
+            _in_stream_error_type(rec)
         if self.capture:
-            from ..content import parse_arguments
-
             parts = []
             for _, part in sorted(self.blocks.items()):
                 if part["type"] == "tool_call":
@@ -215,6 +230,22 @@ class MessagesStream(StreamState):
                     part["arguments"] = parse_arguments(joined) if joined else {}
                 parts.append(part)
             rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": PROVIDER.normalize(self.reason or "")}]
+
+
+def _in_stream_error_type(rec: CallRecord) -> None:
+    """``error.type`` of an ``event: error`` that arrived inside a stream whose HTTP status was 200.
+
+    The SDK raises an ``APIStatusError`` carrying that 200, which would make ``error.type`` "200".
+    No HTTP status describes this failure, so the error envelope's own type is used
+    (``overloaded_error``, ``api_error``, ...): it is what the API said, it is low-cardinality, and
+    it is what the SDK's own tracing reports. The core calls ``finish`` of a failed stream after it
+    has set ``error_type``, so this replaces it.
+    """
+    exc = rec.error
+    status = getattr(exc, "status_code", None)
+    kind = getattr(exc, "type", None)
+    if isinstance(status, int) and status < 400 and isinstance(kind, str) and kind:
+        rec.error_type = kind
 
 
 _MESSAGES = Messages()
@@ -232,4 +263,48 @@ PROVIDER = Provider(
         "tool_use": "tool_call",
         "refusal": "content_filter",
     },
+)
+
+
+# --- coexistence with the SDK's own tracing ---
+
+
+def sdk_call_span_wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+    """Wraps ``anthropic._base_client.start_api_call_span``, which starts the SDK's own call span.
+
+    When the request is one whose span we have started (ours is the current span, so the SDK's
+    would become its child) and ours is recording, the SDK gets a non-recording span that carries
+    our span's context instead of a second call span. The SDK then records nothing, and its trace
+    propagation, when on, sends our span's ``traceparent`` - the same header it sends when no
+    tracer provider is registered. Every other request (an endpoint we do not cover, our
+    instrumentation suppressed or not recording) gets the SDK's own span, so no call is lost.
+    """
+    try:
+        stand_in = _stand_in_for_sdk_span(args, kwargs)
+    except Exception:  # noqa: BLE001 - never let instrumentation reach the caller
+        logger.debug("otel-llmlog: failed to stand in for the SDK's call span", exc_info=True)
+        stand_in = None
+    return wrapped(*args, **kwargs) if stand_in is None else stand_in
+
+
+def _stand_in_for_sdk_span(args: tuple, kwargs: dict) -> NonRecordingSpan | None:
+    call = _CURRENT_CALL.get()
+    if call is None or call.ended or call.provider is not PROVIDER:
+        return None
+    span = call.span
+    if trace.get_current_span() is not span or not span.is_recording():
+        return None
+    attributes = args[3] if len(args) > 3 else kwargs.get("attributes")
+    conversation = _get(attributes, sc.CONVERSATION_ID)
+    # the client's ``open_telemetry={"conversation_id": ...}`` would have been on the SDK's span;
+    # a request group's session, already on ours from its start, wins
+    if isinstance(conversation, str) and conversation and sc.CONVERSATION_ID not in (getattr(span, "attributes", None) or {}):
+        call.rec.response_attributes[sc.CONVERSATION_ID] = conversation
+    return NonRecordingSpan(span.get_span_context())
+
+
+#: (module, function, wrapper) hooked besides the base clients' ``request``; skipped when the
+#: installed SDK has no such function (versions without their own tracing)
+EXTRA_HOOKS: tuple[tuple[str, str, Any], ...] = (
+    ("anthropic._base_client", "start_api_call_span", sdk_call_span_wrapper),
 )

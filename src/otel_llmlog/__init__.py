@@ -7,9 +7,11 @@ The public API is small on purpose:
   ``opentelemetry-instrument`` launcher loads);
 * :func:`trace` - group the calls of one request under one parent span (session, user, tags);
 * :func:`guardrail` / :func:`vector_store_search` - guardrail checks and searches as sub-spans;
+* :func:`to_payloads` / :func:`to_generation_records` - spans to one standard record per call;
 * :class:`PriceBook` - rates per fee item from ``genai-prices`` plus your overrides.
 """
 
+from .convert import to_generation_records, to_payloads
 from .groups import Group, trace
 from .instrumentor import LLMLogInstrumentor, instrument, uninstrument
 from .pricing import Cost, FeeItem, PriceBook
@@ -29,5 +31,7 @@ __all__ = [
     "instrument",
     "trace",
     "uninstrument",
+    "to_generation_records",
+    "to_payloads",
     "vector_store_search",
 ]

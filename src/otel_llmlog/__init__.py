@@ -11,7 +11,6 @@ The public API is small on purpose:
 * :class:`PriceBook` - rates per fee item from ``genai-prices`` plus your overrides.
 """
 
-from .convert import to_generation_records, to_payloads
 from .groups import Group, trace
 from .instrumentor import LLMLogInstrumentor, instrument, uninstrument
 from .pricing import Cost, FeeItem, PriceBook
@@ -35,3 +34,13 @@ __all__ = [
     "to_payloads",
     "vector_store_search",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The converter pulls in pydantic models; load it on first use so that instrumenting (for
+    # example under the opentelemetry-instrument launcher) does not pay for it at start-up.
+    if name in ("to_payloads", "to_generation_records"):
+        from . import convert
+
+        return getattr(convert, name)
+    raise AttributeError(f"module 'otel_llmlog' has no attribute {name!r}")

@@ -166,6 +166,37 @@ def compute(rates: Rates, usage: Usage, source: str) -> Cost:
         else:
             items.append(("completion", out, r.completion))
     fee_items = []
+    total = 0
+    for code, tokens, rate in items:
+        scaled = _scaled(rate)
+        if scaled is None:  # more than nine decimals: exact Decimal arithmetic instead
+            return _compute_decimal(items, source)
+        nano = tokens * scaled[0]
+        total += nano
+        fee_items.append(FeeItem(code, tokens, scaled[1], nano / _NANO_PER_MILLION))
+    return Cost(total / _NANO_PER_MILLION, tuple(fee_items), source)
+
+
+#: rates are USD per million tokens; scaled to integer nano-dollars per million tokens, every
+#: amount is an exact integer numerator, and one int/int division gives the correctly rounded
+#: float - the same float as the exact Decimal result, at a fraction of the cost per call
+_NANO_PER_MILLION = 10**15
+_SCALED: dict[Decimal, tuple[int, float] | None] = {}
+
+
+def _scaled(rate: Decimal) -> tuple[int, float] | None:
+    found = _SCALED.get(rate, False)
+    if found is False:
+        nano = rate * 1_000_000_000
+        found = (int(nano), float(rate)) if nano == nano.to_integral_value() else None
+        if len(_SCALED) > 4096:
+            _SCALED.clear()
+        _SCALED[rate] = found
+    return found  # type: ignore[return-value]
+
+
+def _compute_decimal(items: list[tuple[str, int, Decimal]], source: str) -> Cost:
+    fee_items = []
     total = Decimal(0)
     for code, tokens, rate in items:
         amount = tokens * rate / _MILLION

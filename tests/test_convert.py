@@ -186,3 +186,21 @@ def test_grouped_request_attaches_guardrails_and_searches(tracing, openai_client
         assert guard.guardrail_name == "moderation" and guard.guardrail_mode == "post_call"
         assert guard.guardrail_status == "failure"
         assert guard.duration == pytest.approx(guard.end_time - guard.start_time, abs=1e-6)
+
+
+def test_round_trip_through_jaeger_json(tracing_content, openai_client, tmp_path: Path) -> None:
+    """Jaeger keeps microseconds, so times agree to 1 µs; every other field must be identical."""
+    from .test_readers import to_jaeger
+
+    run_fixture_calls(openai_client)
+    live = tracing_content.spans()
+    path = tmp_path / "jaeger.json"
+    path.write_text(json.dumps(to_jaeger(live)))
+    times = ("startTime", "endTime", "completionStartTime", "response_time")
+    expected = [p.model_dump(mode="json") for p in to_payloads(live)]
+    got = [p.model_dump(mode="json") for p in to_payloads(read_path(path))]
+    assert len(got) == len(expected) == 3
+    for g, e in zip(got, expected, strict=True):
+        for key in times:
+            assert g.pop(key) == pytest.approx(e.pop(key), abs=2e-6), key
+        assert g == e

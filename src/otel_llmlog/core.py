@@ -236,7 +236,9 @@ class Call:
     def result(self, result: Any) -> Any:
         """Route what ``request`` returned; always hands back ``result`` itself."""
         try:
-            if hasattr(result, "http_response") and hasattr(result, "parse"):
+            # class-level check: hasattr() on a pydantic model raises and catches internally
+            attrs = _class_attrs(type(result))
+            if "parse" in attrs and "http_request" in attrs:  # the SDKs' raw response classes
                 self._raw_response(result)
             else:
                 self._parsed(result)
@@ -530,6 +532,17 @@ def record_exception(span: Any, exc: BaseException, secret: str | None) -> None:
     )
     span.set_status(Status(StatusCode.ERROR, f"{type(exc).__qualname__}: {message}"))
 
+
+
+_CLASS_ATTRS: dict[type, frozenset[str]] = {}
+
+
+def _class_attrs(cls: type) -> frozenset[str]:
+    """Names defined on a class or its bases, cached per class (raw-response detection)."""
+    names = _CLASS_ATTRS.get(cls)
+    if names is None:
+        names = _CLASS_ATTRS[cls] = frozenset(n for klass in cls.__mro__ for n in vars(klass))
+    return names
 
 
 def _body_read(http: Any) -> bool:

@@ -25,12 +25,23 @@ def _finish_reason(native: Any) -> str:
     return FINISH_REASONS.get(native, native) if isinstance(native, str) else ""
 
 
+_MISSING = object()
+
+
 def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if obj is None:
-        return default
-    if isinstance(obj, Mapping):
+    """A field of an SDK object or of a plain mapping of the same shape.
+
+    Called a few hundred times per stream, so the common cases go first: a dict, then an SDK
+    model's attribute; the (slow) ``Mapping`` check only runs for the rare other mapping.
+    """
+    if type(obj) is dict:
         return obj.get(name, default)
-    return getattr(obj, name, default)
+    value = getattr(obj, name, _MISSING)
+    if value is not _MISSING:
+        return value
+    if obj is not None and isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return default
 
 
 def _int(value: Any) -> int | None:

@@ -205,16 +205,7 @@ class Call:
         self.handling = sys.exc_info()[1]
         self._cost_amount: float | None = None
         # everything known before the request is sent goes in at start, where samplers see it
-        attrs: dict[str, Any] = {
-            sc.OPERATION_NAME: rec.operation,
-            sc.PROVIDER_NAME: provider.name,
-        }
-        if rec.request_model:
-            attrs[sc.REQUEST_MODEL] = rec.request_model
-        if rec.server_address:
-            attrs[sc.SERVER_ADDRESS] = rec.server_address
-        if rec.server_port:
-            attrs[sc.SERVER_PORT] = rec.server_port
+        attrs = identity(rec)
         attrs[sc.REQUEST_STREAM] = rec.stream
         attrs.update(rec.request_attributes)
         group = otel_context.get_value(GROUP_KEY)
@@ -504,6 +495,10 @@ class Call:
         rec = self.rec
         limit = self.settings.max_content_length
         cut = False
+        for message in rec.output_messages or ():  # extractors keep the native value; one table maps it
+            reason = message.get("finish_reason")
+            if isinstance(reason, str):
+                message["finish_reason"] = self.provider.normalize(reason)
         for name, value in (
             (sc.INPUT_MESSAGES, rec.input_messages),
             (sc.SYSTEM_INSTRUCTIONS, rec.system_instructions),
@@ -653,19 +648,25 @@ class Instruments:
         self.cost = meter.create_counter(sc.METRIC_COST, unit="USD", description=sc.METRICS[sc.METRIC_COST][2])
 
 
+def identity(rec: CallRecord) -> dict[str, Any]:
+    """What identifies a call: the span's start attributes and every metric point's dimensions."""
+    attrs: dict[str, Any] = {sc.OPERATION_NAME: rec.operation, sc.PROVIDER_NAME: rec.provider}
+    if rec.request_model:
+        attrs[sc.REQUEST_MODEL] = rec.request_model
+    if rec.server_address:
+        attrs[sc.SERVER_ADDRESS] = rec.server_address
+    if rec.server_port:
+        attrs[sc.SERVER_PORT] = rec.server_port
+    return attrs
+
+
 def record_metrics(settings: Settings, rec: CallRecord, cost: float | None) -> None:
     inst = settings.instruments
     if inst is None:
         return
-    dims: dict[str, Any] = {sc.OPERATION_NAME: rec.operation, sc.PROVIDER_NAME: rec.provider}
-    if rec.request_model:
-        dims[sc.REQUEST_MODEL] = rec.request_model
+    dims = identity(rec)
     if rec.response_model:
         dims[sc.RESPONSE_MODEL] = rec.response_model
-    if rec.server_address:
-        dims[sc.SERVER_ADDRESS] = rec.server_address
-    if rec.server_port:
-        dims[sc.SERVER_PORT] = rec.server_port
     if rec.error_type:
         dims[sc.ERROR_TYPE] = rec.error_type
     end = rec.end_ns or rec.start_ns

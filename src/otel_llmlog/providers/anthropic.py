@@ -152,7 +152,7 @@ class Messages(Endpoint):
             _service_tier(usage, rec)
         if capture:
             parts = [_block_part(b) for b in _get(obj, "content") or ()]
-            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": PROVIDER.normalize(reason or "")}]
+            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason or ""}]
 
     def stream_state(self, rec: CallRecord, capture: bool) -> StreamState:
         return MessagesStream(rec, capture)
@@ -229,7 +229,7 @@ class MessagesStream(StreamState):
                     joined = "".join(part["arguments"])
                     part["arguments"] = parse_arguments(joined) if joined else {}
                 parts.append(part)
-            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": PROVIDER.normalize(self.reason or "")}]
+            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": self.reason or ""}]
 
 
 def _in_stream_error_type(rec: CallRecord) -> None:

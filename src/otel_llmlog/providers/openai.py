@@ -16,13 +16,9 @@ from ..content import as_text, parse_arguments, text_part
 from ..core import Endpoint, Provider, StreamState
 from ..record import CallRecord
 
-#: native finish reasons that differ from the conventions' values (the span attribute and the
-#: output messages' ``finish_reason`` both use the conventions' values)
+#: native finish reasons that differ from the conventions' values (the core maps both the span
+#: attribute and the output messages' ``finish_reason`` through this table)
 FINISH_REASONS = {"tool_calls": "tool_call", "function_call": "tool_call"}
-
-
-def _finish_reason(native: Any) -> str:
-    return FINISH_REASONS.get(native, native) if isinstance(native, str) else ""
 
 
 _MISSING = object()
@@ -190,7 +186,7 @@ class ChatCompletions(Endpoint):
                     parts.append(text_part(refusal))
                 parts += [_tool_call_part(t) for t in _get(msg, "tool_calls") or ()]
                 out.append({"role": _get(msg, "role") or "assistant", "parts": parts,
-                            "finish_reason": _finish_reason(_get(c, "finish_reason"))})
+                            "finish_reason": _get(c, "finish_reason") or ""})
             rec.output_messages = out
 
     def stream_state(self, rec: CallRecord, capture: bool) -> StreamState:
@@ -249,7 +245,7 @@ class ChatStream(StreamState):
                 for slot in (self.tools.get(i) or {}).values():
                     parts.append({"type": "tool_call", "id": slot["id"], "name": slot["name"],
                                   "arguments": parse_arguments("".join(slot["arguments"]))})
-                out.append({"role": "assistant", "parts": parts, "finish_reason": _finish_reason(self.reasons.get(i))})
+                out.append({"role": "assistant", "parts": parts, "finish_reason": self.reasons.get(i, "")})
             rec.output_messages = out
 
 

@@ -189,7 +189,8 @@ def test_grouped_request_attaches_guardrails_and_searches(tracing, openai_client
 
 
 def test_round_trip_through_jaeger_json(tracing_content, openai_client, tmp_path: Path) -> None:
-    """Jaeger keeps microseconds, so times agree to 1 µs; every other field must be identical."""
+    """Jaeger keeps start and duration in whole microseconds (each truncated on its own, so an end
+    time can move by up to 2 µs, plus float rounding of epoch seconds); every other field identical."""
     from .test_readers import to_jaeger
 
     run_fixture_calls(openai_client)
@@ -202,5 +203,5 @@ def test_round_trip_through_jaeger_json(tracing_content, openai_client, tmp_path
     assert len(got) == len(expected) == 3
     for g, e in zip(got, expected, strict=True):
         for key in times:
-            assert g.pop(key) == pytest.approx(e.pop(key), abs=2e-6), key
+            assert g.pop(key) == pytest.approx(e.pop(key), abs=3e-6), key
         assert g == e

@@ -123,7 +123,8 @@ def is_llm_call(span: SpanRecord) -> bool:
     return span.scope_name == "com.anthropic.sdk.python" and _first(a, "request_model") is not None
 
 
-def _kind_of(span: SpanRecord) -> str | None:
+def span_kind_of(span: SpanRecord) -> str | None:
+    """``"llm"``, ``"guardrail"``, ``"retrieval"`` or None: what the attachment rule sees in a span."""
     op = span.attributes.get(sc.OPERATION_NAME)
     if op == "apply_guardrail":
         return "guardrail"
@@ -227,7 +228,7 @@ def attach(spans: list[SpanRecord], calls: dict[str, CallView]) -> list[SpanReco
         siblings.setdefault(view.span.parent_span_id, []).append(view)
     unattached = []
     for s in spans:
-        kind = _kind_of(s)
+        kind = span_kind_of(s)
         if kind not in ("guardrail", "retrieval"):
             continue
         owners = _owners(s, by_id, calls, siblings.get(s.parent_span_id, []))

@@ -73,7 +73,7 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context, attach
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from .convert import _kind_of, call_views, generation_of, payload_of
+from .convert import call_views, generation_of, payload_of, span_kind_of
 from .pricing import PriceBook
 from .readers import SpanRecord, from_readable_spans
 from .version import __version__
@@ -150,6 +150,21 @@ def _number_setting(value: Any, env: str, parse: Any, default: Any, what: str) -
 # --------------------------------------------------------------------------- the shared buffer
 
 
+
+def _after_fork_in_child(method: Any) -> None:
+    """Run ``method`` in a forked child (fresh locks and threads), without keeping its object alive."""
+    if not hasattr(os, "register_at_fork"):
+        return
+    ref = weakref.WeakMethod(method)
+
+    def after_in_child() -> None:
+        bound = ref()
+        if bound is not None:
+            bound()
+
+    os.register_at_fork(after_in_child=after_in_child)
+
+
 class _Trace:
     """The spans of one trace received and not yet completed (see :class:`JsonLogExporter`)."""
 
@@ -180,7 +195,7 @@ def _read(span: ReadableSpan) -> tuple[SpanRecord, bool, bool]:
         end_ns=span.end_time or 0,
         status_code=span.status.status_code.name,
         status_message=None,
-        attributes=span.attributes or {},  # read only by _kind_of below, then replaced
+        attributes=span.attributes or {},  # read only by span_kind_of below, then replaced
         events=[],
         resource={},
         scope_name=(scope.name or None) if scope is not None else None,
@@ -188,7 +203,7 @@ def _read(span: ReadableSpan) -> tuple[SpanRecord, bool, bool]:
         source="<live>",
     )
     local_root = parent is None or not parent.span_id or parent.is_remote
-    kind = _kind_of(record)
+    kind = span_kind_of(record)
     if kind is None:
         record.attributes = {}
         return record, False, local_root
@@ -216,15 +231,7 @@ class _PerCallExporter(SpanExporter):
         self._prices = prices if prices is not None else PriceBook.from_settings(None)
         self._build = payload_of if self.kind == "standard" else generation_of
         self._reset_state()
-        if hasattr(os, "register_at_fork"):
-            ref = weakref.WeakMethod(self._after_fork)
-
-            def after_in_child() -> None:
-                method = ref()
-                if method is not None:
-                    method()
-
-            os.register_at_fork(after_in_child=after_in_child)
+        _after_fork_in_child(self._after_fork)
 
     def _reset_state(self) -> None:
         self._lock = threading.RLock()
@@ -725,15 +732,7 @@ class BlockingBatchSpanProcessor(SpanProcessor):
         self.max_export_batch_size = max_export_batch_size
         self.schedule_delay = schedule_delay_millis / 1000
         self._reset()
-        if hasattr(os, "register_at_fork"):
-            ref = weakref.WeakMethod(self._reset)
-
-            def after_in_child() -> None:
-                method = ref()
-                if method is not None:
-                    method()
-
-            os.register_at_fork(after_in_child=after_in_child)
+        _after_fork_in_child(self._reset)
 
     def _reset(self) -> None:
         self._lock = threading.Lock()

@@ -11,6 +11,9 @@ from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
 from otel_llmlog.cli import main
+from otel_llmlog.convert import to_payloads
+from otel_llmlog.readers import read_path
+from otel_llmlog.spanfiles import TraceBuffer, convert_files
 
 from .test_convert import run_fixture_calls
 
@@ -46,10 +49,10 @@ def test_bad_lines_are_reported_and_good_ones_kept(tracing, openai_client, tmp_p
     assert [b.split(":")[1] for b in bad] == ["2", "4"]
     assert "3 record(s) from 3 span(s), 2 bad line(s)" in err
     assert len(out_file.read_text().splitlines()) == 3
-    # strict: stops at the first bad line, writes nothing
+    # strict: stops at the first bad line, keeping what was converted before it (and nothing after)
     strict_out = tmp_path / "strict.jsonl"
     assert main(["convert", str(src), "--strict", "-o", str(strict_out)]) == 1
-    assert not strict_out.exists()
+    assert [json.loads(line)["model"] for line in strict_out.read_text().splitlines()] == ["gpt-4o-mini"]
     assert capsys.readouterr().err.count(str(src)) == 1
 
 
@@ -80,3 +83,132 @@ def test_schema_command(capsys) -> None:
     assert "nativeFeeTokens" in schema["properties"]
     assert main(["schema"]) == 0
     assert "response_cost" in json.loads(capsys.readouterr().out)["properties"]
+
+
+def many_traces(lines: list[str], traces: int) -> list[str]:
+    """``traces`` copies of the recorded calls, each copy under its own trace id (and span ids)."""
+    out = []
+    for t in range(traces):
+        for i, line in enumerate(lines):
+            doc = json.loads(line)
+            span = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+            span["traceId"] = f"{t + 1:032x}"
+            span["spanId"] = f"{t * len(lines) + i + 1:016x}"
+            out.append(json.dumps(doc))
+    return out
+
+
+def test_streamed_output_equals_the_whole_input_conversion(tracing, openai_client, tmp_path: Path, capsys) -> None:
+    """A tiny buffer releases traces long before the end; the records are the same as converting
+    everything at once (each trace's calls together, in start order)."""
+    lines = many_traces(write_traces(tracing, openai_client, tmp_path / "one.jsonl"), 40)
+    src = tmp_path / "many.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    buffer = TraceBuffer(window=30, settle=5, max_spans=60)
+    assert convert_files([str(src)], str(tmp_path / "out.jsonl"), buffer=buffer) == 0
+    got = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    want = [p.model_dump(mode="json") for p in to_payloads(read_path(src))]
+    assert len(got) == 120
+    assert sorted(got, key=lambda r: (r["trace_id"], r["startTime"])) == sorted(want, key=lambda r: (r["trace_id"], r["startTime"]))
+    assert buffer.held == 0
+
+
+def test_trace_buffer_is_bounded_and_releases_settled_traces(tracing, openai_client, tmp_path: Path) -> None:
+    lines = many_traces(write_traces(tracing, openai_client, tmp_path / "one.jsonl"), 50)
+    src = tmp_path / "many.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    buffer = TraceBuffer(window=1_000, settle=4, max_spans=2_000)
+    released: list[int] = []
+    held: list[int] = []
+    for n, span in enumerate(read_path(src), start=1):
+        released += [n] * len(buffer.add(span))
+        held.append(buffer.held)
+    # every span is a root: a trace (3 spans) goes out with the 4th span after its last one,
+    # so at most its 3 and the next trace's 3 stay held between calls
+    assert max(held) == 6
+    assert released[:3] == [7, 7, 7]
+    assert len(released) + len(buffer.drain()) == 150
+
+
+def test_unrooted_traces_leave_by_window_and_runaway_trace_by_cap(tracing, openai_client, tmp_path: Path) -> None:
+    lines = many_traces(write_traces(tracing, openai_client, tmp_path / "one.jsonl"), 20)
+    src = tmp_path / "many.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    spans = list(read_path(src))
+    for s in spans:
+        s.parent_span_id = "ffffffffffffffff"  # a remote parent: the root is in another file
+    by_window = TraceBuffer(window=10, settle=1, max_spans=10_000)
+    assert [len(by_window.add(s)) for s in spans[:14]] == [0] * 12 + [3, 0]
+    for s in spans:
+        s.trace_id = "0" * 31 + "1"  # one runaway trace
+    by_cap = TraceBuffer(window=10_000, settle=10_000, max_spans=25)
+    assert [n for n in (len(by_cap.add(s)) for s in spans) if n] == [26, 26]
+    assert by_cap.held == 60 - 52
+
+
+def test_progress_bar_on_a_terminal_only(tracing, openai_client, tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    from otel_llmlog import spanfiles
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    lines = many_traces(write_traces(tracing, openai_client, tmp_path / "one.jsonl"), 200)
+    src = tmp_path / "many.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(spanfiles._Progress, "interval", 0.0)
+    tty = Tty()
+    monkeypatch.setattr("sys.stderr", tty)
+    assert convert_files([str(src)], str(tmp_path / "out.jsonl")) == 0
+    frames = tty.getvalue().split("\r")
+    bars = [f for f in frames if f.startswith("convert [")]
+    assert len(bars) == 600 // 256
+    assert "%" in bars[0] and "record(s)" in bars[0] and "MB/s" in bars[0]
+    assert tty.getvalue().endswith("otel-llmlog convert: 600 record(s) from 600 span(s), 0 bad line(s)\n")
+    piped = io.StringIO()
+    monkeypatch.setattr("sys.stderr", piped)
+    assert convert_files([str(src)], str(tmp_path / "out2.jsonl")) == 0
+    assert piped.getvalue() == ""
+
+
+def test_interrupted_run_keeps_whole_lines(tracing, openai_client, tmp_path: Path, capsys) -> None:
+    lines = many_traces(write_traces(tracing, openai_client, tmp_path / "one.jsonl"), 30)
+    src = tmp_path / "many.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+
+    class Interrupting(TraceBuffer):
+        def add(self, span):
+            if self._seen == 50:
+                raise KeyboardInterrupt
+            return super().add(span)
+
+    out = tmp_path / "out.jsonl"
+    out.write_text("old content\n")
+    assert convert_files([str(src)], str(out), buffer=Interrupting(window=10, settle=2)) == 130
+    records = [json.loads(line) for line in out.read_text().splitlines()]  # every line parses
+    assert len(records) == 50
+    assert "50 record(s) from 50 span(s), 0 bad line(s), interrupted" in capsys.readouterr().err
+    assert not list(tmp_path.glob(".convert-*"))
+
+
+def test_memory_stays_flat_as_the_input_grows(tracing, openai_client, tmp_path: Path) -> None:
+    """Peak traced memory converting 4x the spans stays within a small margin of 1x: spans are
+    released trace by trace, never all held."""
+    import tracemalloc
+
+    lines = write_traces(tracing, openai_client, tmp_path / "one.jsonl")
+
+    def peak(traces: int) -> int:
+        src = tmp_path / f"in-{traces}.jsonl"
+        src.write_text("\n".join(many_traces(lines, traces)) + "\n")
+        tracemalloc.start()
+        try:
+            assert convert_files([str(src)], str(tmp_path / "out.jsonl"), buffer=TraceBuffer(window=200, settle=20, max_spans=400)) == 0
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(300), peak(1_200)
+    assert large < small * 1.25, (small, large)

@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def reader_went_away() -> int:
+    """``otel-llmlog ... | head``: the reader has what it wanted; stop quietly, like other CLIs.
+
+    stdout is pointed at /dev/null so the interpreter's final flush does not raise again.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -68,17 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             run(as_json=args.json, capture_content=args.capture, records=args.records)
-        except BrokenPipeError:  # the reader went away (``| head``): stop quietly, like other CLIs
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
+        except BrokenPipeError:
+            return reader_went_away()
         except ImportError as exc:
             print(f"otel-llmlog demo needs the openai SDK: pip install 'otel-llmlog[demo]' ({exc})", file=sys.stderr)
             return 2
         return 0
     if args.command == "convert":
-        from .convert import convert_files
+        from .spanfiles import convert_files
 
-        return convert_files(args.inputs, args.output, args.format, args.strict)
+        try:
+            return convert_files(args.inputs, args.output, args.format, args.strict)
+        except BrokenPipeError:
+            return reader_went_away()
     if args.command == "schema":
         import json
 

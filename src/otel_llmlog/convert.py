@@ -40,17 +40,25 @@ from .payload import (
     format_throughput,
 )
 from .pricing import Cost, FeeItem, PriceBook
-from .readers import SpanRecord, from_readable_spans, read_path
+from .readers import SpanRecord, from_readable_spans
 from .record import Usage
 
 LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
 _MILLION = Decimal(1_000_000)
 
-# Names other instrumentations use for the same facts, first match wins (ours first).
+# Names other instrumentations use for the same facts, first match wins (ours first). Which peer
+# writes which name, measured on their real spans: docs/payload.md, "Spans from other
+# instrumentations" (tests/test_peer_spans.py). ``attr#key`` reads one key of a JSON-object
+# attribute: OpenInference keeps the requested model and the stream flag of an OpenAI call only in
+# ``llm.invocation_parameters`` (its ``llm.model_name`` is the answering, dated model).
 _ALIASES: dict[str, tuple[str, ...]] = {
     "provider": (sc.PROVIDER_NAME, "gen_ai.system", "llm.provider", "llm.system"),
-    "request_model": (sc.REQUEST_MODEL, "llm.request.model", "llm.model_name"),
-    "response_model": (sc.RESPONSE_MODEL, "llm.response.model", "llm.model_name"),
+    "request_model": (
+        sc.REQUEST_MODEL, "llm.request.model", "llm.request.model_name", "llm.invocation_parameters#model", "llm.model_name",
+    ),
+    "response_model": (sc.RESPONSE_MODEL, "llm.response.model", "llm.response.model_name", "llm.model_name"),
+    "stream": (sc.REQUEST_STREAM, "gen_ai.is_streaming", "llm.is_streaming", "llm.invocation_parameters#stream"),
+    "service_tier": (sc.OPENAI_RESPONSE_SERVICE_TIER, "gen_ai.openai.response.service_tier"),
     "input": (sc.USAGE_INPUT_TOKENS, "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.usage.prompt_tokens"),
     "output": (sc.USAGE_OUTPUT_TOKENS, "gen_ai.usage.completion_tokens", "llm.token_count.completion", "llm.usage.completion_tokens"),
     "cache_read": (
@@ -64,11 +72,18 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "write_1h": (sc.CACHE_WRITE_1H_INPUT_TOKENS, "anthropic.usage.cache_creation.ephemeral_1h_input_tokens"),
     "reasoning": (sc.USAGE_REASONING_OUTPUT_TOKENS, "llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning_tokens"),
 }
+# Span events marking the first streamed chunk, for peers that record no time-to-first-chunk
+# attribute: OpenInference's one event, OpenLLMetry's first per-chunk event.
+_FIRST_CHUNK_EVENTS = frozenset({"First Token Stream Event", "gen_ai.content.completion.chunk"})
 
 
 def _first(attrs: Mapping[str, Any], key: str) -> Any:
     for name in _ALIASES[key]:
-        value = attrs.get(name)
+        attr, _, field_name = name.partition("#")
+        value = attrs.get(attr)
+        if field_name and value is not None:
+            parsed = _json(value)
+            value = parsed.get(field_name) if isinstance(parsed, dict) else None
         if value is not None:
             return value
     return None
@@ -163,15 +178,26 @@ class CallView:
 
 
 def call_view(span: SpanRecord, prices: PriceBook) -> CallView:
+    """Read one LLM call span through the alias table into a :class:`CallView`, priced.
+
+    Input tokens are made inclusive of cache reads and writes (our ``Usage`` convention): an
+    inclusive count is never below its cached part, so a count that is must be Anthropic's raw,
+    exclusive ``input_tokens`` and gets the cached tokens added. Every peer measured so far already
+    reports inclusive counts; this covers older releases and other producers that pass the raw
+    number through, without a per-peer rule.
+    """
     a = span.attributes
     provider = str(_first(a, "provider") or "unknown").lower()
-    if provider == "anthropic" and span.scope_name == "com.anthropic.sdk.python":
-        provider = "anthropic"
+    cache_read, cache_write = _int(_first(a, "cache_read")), _int(_first(a, "cache_write"))
+    input_tokens = _int(_first(a, "input"))
+    cached = (cache_read or 0) + (cache_write or 0)
+    if input_tokens is not None and input_tokens < cached:
+        input_tokens += cached
     usage = Usage(
-        input_tokens=_int(_first(a, "input")),
+        input_tokens=input_tokens,
         output_tokens=_int(_first(a, "output")),
-        cache_read_tokens=_int(_first(a, "cache_read")),
-        cache_write_tokens=_int(_first(a, "cache_write")),
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
         cache_write_5m_tokens=_int(_first(a, "write_5m")),
         cache_write_1h_tokens=_int(_first(a, "write_1h")),
         reasoning_tokens=_int(_first(a, "reasoning")),
@@ -181,6 +207,9 @@ def call_view(span: SpanRecord, prices: PriceBook) -> CallView:
     request_model = _first(a, "request_model")
     response_model = _first(a, "response_model")
     ttfc = a.get(sc.RESPONSE_TIME_TO_FIRST_CHUNK)
+    if not isinstance(ttfc, (int, float)) or isinstance(ttfc, bool):
+        first_chunk = min((e.time_ns for e in span.events if e.name in _FIRST_CHUNK_EVENTS), default=None)
+        ttfc = max(first_chunk - span.start_ns, 0) / 1e9 if first_chunk is not None else None
     view = CallView(
         span=span,
         provider=provider,
@@ -188,8 +217,8 @@ def call_view(span: SpanRecord, prices: PriceBook) -> CallView:
         response_model=str(response_model) if response_model is not None else None,
         usage=usage,
         cost=Cost(None),
-        stream=bool(a.get(sc.REQUEST_STREAM)) or ttfc is not None,
-        ttfc=float(ttfc) if isinstance(ttfc, (int, float)) else None,
+        stream=_first(a, "stream") is True or ttfc is not None,
+        ttfc=float(ttfc) if ttfc is not None else None,
     )
     view.cost = _cost_of(view, prices)
     return view
@@ -207,7 +236,7 @@ def _cost_of(view: CallView, prices: PriceBook) -> Cost:
     if view.failed:
         return Cost(None, reason="the call failed; failed calls are not billed")
     context = {}
-    tier = a.get(sc.OPENAI_RESPONSE_SERVICE_TIER)
+    tier = _first(a, "service_tier")
     if isinstance(tier, str):
         context["service_tier"] = tier
     reason = a.get(sc.COST_UNKNOWN_REASON)
@@ -519,20 +548,26 @@ def _records(spans: Iterable[Any]) -> list[SpanRecord]:
     return items
 
 
+def trace_views(trace_spans: list[SpanRecord], prices: PriceBook) -> list[CallView]:
+    """The LLM calls of one trace's spans, with their sub-spans attached, in start order."""
+    calls = {s.span_id: call_view(s, prices) for s in trace_spans if is_llm_call(s)}
+    if not calls:
+        return []
+    attach(trace_spans, calls)
+    views = sorted(calls.values(), key=lambda v: (v.span.start_ns, v.span.span_id))
+    ids = [v.span.span_id for v in views]
+    for view in views:
+        view.others_in_trace = [i for i in ids if i != view.span.span_id]
+    return views
+
+
 def call_views(spans: Iterable[Any], prices: PriceBook | None = None) -> list[CallView]:
     """Read spans, group them by trace, attach sub-spans; one view per LLM call, in start order."""
     prices = prices or PriceBook()
     traces: dict[str, list[SpanRecord]] = {}
     for span in _records(spans):
         traces.setdefault(span.trace_id, []).append(span)
-    views: list[CallView] = []
-    for trace_spans in traces.values():
-        calls = {s.span_id: call_view(s, prices) for s in trace_spans if is_llm_call(s)}
-        attach(trace_spans, calls)
-        ids = [v.span.span_id for v in sorted(calls.values(), key=lambda v: v.span.start_ns)]
-        for view in calls.values():
-            view.others_in_trace = [i for i in ids if i != view.span.span_id]
-        views.extend(calls.values())
+    views = [view for trace_spans in traces.values() for view in trace_views(trace_spans, prices)]
     views.sort(key=lambda v: (v.span.start_ns, v.span.span_id))
     return views
 
@@ -545,53 +580,3 @@ def to_payloads(spans: Iterable[Any], prices: PriceBook | None = None) -> list[S
 def to_generation_records(spans: Iterable[Any], prices: PriceBook | None = None) -> list[GenerationRecord]:
     """One gateway-style generation record per LLM call span."""
     return [generation_of(v) for v in call_views(spans, prices)]
-
-
-def convert_files(inputs: list[str], output: str | None, kind: str = "standard", strict: bool = False) -> int:
-    """The ``otel-llmlog convert`` command: returns the exit code (1 when any input line failed).
-
-    Bad lines are reported as ``file:line: reason`` on stderr and skipped; the good ones are still
-    converted. With ``-o`` the output is written to a temporary file and renamed into place, so a
-    reader never sees a half-written line.
-    """
-    import os
-    import sys
-    import tempfile
-
-    from .readers import ReadError, read_stream
-
-    errors: list[ReadError] = []
-    spans: list[SpanRecord] = []
-    for name in inputs:
-        try:
-            source = read_stream(sys.stdin.buffer, "<stdin>", errors=errors) if name == "-" else read_path(name, errors=errors)
-            for span in source:
-                spans.append(span)
-                if strict and errors:
-                    break
-        except (OSError, ReadError) as exc:
-            errors.append(exc if isinstance(exc, ReadError) else ReadError(name, 0, str(exc)))
-        if strict and errors:
-            break
-    for err in errors:
-        print(str(err), file=sys.stderr)
-    if strict and errors:
-        return 1
-    records = to_generation_records(spans) if kind == "generation" else to_payloads(spans)
-    lines = [json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in records]
-    if output is None:
-        sys.stdout.writelines(lines)
-        sys.stdout.flush()
-    else:
-        directory = os.path.dirname(os.path.abspath(output))
-        fd, tmp = tempfile.mkstemp(prefix=".convert-", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.writelines(lines)
-            os.replace(tmp, output)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    if sys.stderr.isatty() or errors:
-        print(f"otel-llmlog convert: {len(records)} record(s) from {len(spans)} span(s), {len(errors)} bad line(s)", file=sys.stderr)
-    return 1 if errors else 0

@@ -101,3 +101,16 @@ def openai_client(standin: StandIn):
         return cls(api_key=API_KEY, base_url=standin.base_url(case), **kwargs)
 
     return make
+
+
+@pytest.fixture
+def anthropic_client(standin: StandIn):
+    """Like ``openai_client``: a real ``anthropic`` client on the stand-in's recorded ``case``."""
+    import anthropic
+
+    def make(case: str, *, async_: bool = False, **kwargs: Any):
+        kwargs.setdefault("max_retries", 0)
+        cls = anthropic.AsyncAnthropic if async_ else anthropic.Anthropic
+        return cls(api_key=API_KEY, base_url=standin.base_url(case), **kwargs)
+
+    return make

@@ -52,7 +52,7 @@ the application waits (for the network, in a real service). No exporter can undo
 before it is called: in code, use :class:`BlockingBatchSpanProcessor` (80 000 of 80 000 in the
 same loop, 14 % slower per call) or ``SimpleSpanProcessor``, which never drop. Everything that
 reaches :meth:`JsonLogExporter.export` is written by :meth:`~JsonLogExporter.shutdown` at the
-latest, which the SDK calls on a normal exit.
+latest, which the SDK calls on a normal exit. (``python bench/json_log_loss.py`` repeats the measurement.)
 """
 
 from __future__ import annotations

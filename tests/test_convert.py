@@ -205,3 +205,22 @@ def test_round_trip_through_jaeger_json(tracing_content, openai_client, tmp_path
         for key in times:
             assert g.pop(key) == pytest.approx(e.pop(key), abs=3e-6), key
         assert g == e
+
+
+def test_a_call_span_inside_a_span_of_the_same_call_is_not_a_second_record() -> None:
+    """One record per call: an LLM span whose nearest LLM ancestor has the same provider is a
+    second instrumentation of that call (docs/payload.md, "One record per call"); the outermost
+    stays, and a guardrail under the inner span belongs to it. A call of another provider inside
+    an LLM span is a call of its own."""
+    outer = golden_span()
+    inner = golden_span()
+    inner.span_id, inner.parent_span_id = "00000000000000a1", outer.span_id
+    guard = golden_span()
+    guard.span_id, guard.parent_span_id = "00000000000000a2", inner.span_id
+    guard.attributes = {"gen_ai.operation.name": "apply_guardrail", "gen_ai.guardrail.name": "pii"}
+    (record,) = to_payloads([outer, inner, guard])
+    assert record.id == outer.span_id
+    assert record.metadata.guardrail_information is not None
+    assert record.metadata.guardrail_information.guardrail_name == "pii"
+    inner.attributes["gen_ai.provider.name"] = "openai"
+    assert {p.id for p in to_payloads([outer, inner])} == {outer.span_id, inner.span_id}

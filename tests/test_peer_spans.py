@@ -6,7 +6,8 @@ for the recorded fixtures (``tests/peers/regenerate.py``, run in each peer's own
 ``tests/peers/README.md``). Here the same calls run under our instrumentation against the same
 stand-in, and every peer's record of a case must state the same facts as ours: model, provider,
 prompt / completion tokens (prompt inclusive of cache reads and writes), cache reads, 5-minute and
-1-hour cache writes, cost, status, whether it streamed.
+1-hour cache writes, cost, status, whether it streamed, the finish reason (normalized and native),
+and the captured content (``messages`` / ``response``).
 
 Where a peer does not report a fact, or reports it wrongly, ``DEVIATIONS`` holds what the
 converter then documents (``docs/payload.md``, "Spans from other instrumentations"), written out
@@ -15,6 +16,7 @@ by hand with the arithmetic, so a change in either the peer data or the converte
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,13 +50,18 @@ DEVIATIONS: dict[str, dict[str, Facts]] = {
     },
     "openinference": {
         "messages_prompt_cache_write_1h": {"write_5m": 2056, "write_1h": 0, "cost": 0.009261},  # as above
+        # no llm.finish_reason on Responses API spans
+        "responses_basic": {"finish": None, "native_finish": None},
+        "responses_streaming": {"finish": None, "native_finish": None},
     },
     "otel-v2": {
         # No cache-read count at all (v1.30 conventions): every prompt token priced uncached.
         "chat_completion_prompt_cache_hit": {"cache_read": 0, "cost": 0.00405},  # 1220*2.5 + 100*10
-        # ... and nothing says a call streamed (no stream flag, no first-chunk time)
-        "chat_completion_streaming_prompt_cache_hit": {"cache_read": 0, "cost": 0.00455, "streamed": False},  # 1420*2.5 + 100*10
-        "chat_completion_streaming_include_usage": {"streamed": False},
+        # ... and nothing says a call streamed (no stream flag, no first-chunk time), nor how it finished
+        "chat_completion_streaming_prompt_cache_hit": {
+            "cache_read": 0, "cost": 0.00455, "streamed": False, "finish": None, "native_finish": None,  # 1420*2.5 + 100*10
+        },
+        "chat_completion_streaming_include_usage": {"streamed": False, "finish": None, "native_finish": None},
     },
     "anthropic-sdk": {},
 }
@@ -63,6 +70,17 @@ DEVIATIONS: dict[str, dict[str, Facts]] = {
 NOT_TRACED: dict[str, frozenset[str]] = {
     "otel-v2": frozenset({"responses_basic", "responses_streaming"}),
 }
+#: peers that write only the normalized finish reason: the record's native one is that value
+#: (``stop`` where ours says ``end_turn``, ``tool_call`` where ours says ``tool_calls``)
+NATIVE_FINISH_NOT_KEPT = frozenset({"openllmetry"})
+
+
+def expected(peer: str, case: str, ours: dict[str, Facts]) -> Facts:
+    """Our facts of a case, with the peer's documented deviations applied."""
+    want = {**ours[case], **DEVIATIONS[peer].get(case, {})}
+    if peer in NATIVE_FINISH_NOT_KEPT:
+        want["native_finish"] = want["finish"]
+    return want
 
 
 def facts(view: CallView) -> Facts:
@@ -81,7 +99,15 @@ def facts(view: CallView) -> Facts:
         "cost": payload.response_cost,
         "status": payload.status,
         "streamed": generation.streamed,
+        "finish": generation.finishReason,
+        "native_finish": generation.nativeFinishReason,
     }
+
+
+def content(view: CallView) -> Facts:
+    """The captured content of a call, as the standard payload carries it."""
+    payload = payload_of(view)
+    return {"messages": payload.messages, "response": payload.response}
 
 
 def by_case(spans: list[SpanRecord]) -> dict[str, CallView]:
@@ -96,17 +122,23 @@ def by_case(spans: list[SpanRecord]) -> dict[str, CallView]:
 
 
 @pytest.fixture(scope="module")
-def ours(standin: StandIn) -> Iterator[dict[str, Facts]]:
-    """Our instrumentation's facts for every case, from the same calls the peers were recorded with."""
-    tracing = Tracing(capture=False)
+def our_views(standin: StandIn) -> Iterator[dict[str, CallView]]:
+    """Our instrumentation's call of every case (content captured), from the same calls the peers
+    were recorded with."""
+    tracing = Tracing(capture=True)
     tracer = tracing.provider.get_tracer(CASE_SCOPE)
     try:
         for case in CASES:
             with tracer.start_as_current_span(case.name):
                 run_case(case, standin.base_url(case.name))
-        yield {case: facts(view) for case, view in by_case(from_readable_spans(tracing.spans())).items()}
+        yield by_case(from_readable_spans(tracing.spans()))
     finally:
         tracing.close()
+
+
+@pytest.fixture(scope="module")
+def ours(our_views: dict[str, CallView]) -> dict[str, Facts]:
+    return {case: facts(view) for case, view in our_views.items()}
 
 
 def test_ours_cover_every_case(ours: dict[str, Facts]) -> None:
@@ -115,8 +147,11 @@ def test_ours_cover_every_case(ours: dict[str, Facts]) -> None:
     assert ours["messages_prompt_cache_write_1h"] == {
         "model": "claude-sonnet-4-20250514", "provider": "anthropic", "prompt": 2073, "completion": 100,
         "cache_read": 0, "write_5m": 0, "write_1h": 2056, "cost": 0.013887, "status": "success", "streamed": False,
+        "finish": "length", "native_finish": "max_tokens",
     }
     assert ours["chat_completion_streaming_prompt_cache_hit"]["cost"] == 0.00295  # 140*2.5 + 1280*1.25 + 100*10
+    assert (ours["chat_completion_tool_calls"]["finish"], ours["chat_completion_tool_calls"]["native_finish"]) == ("tool_call", "tool_calls")
+    assert (ours["messages_tool_use"]["finish"], ours["messages_tool_use"]["native_finish"]) == ("tool_call", "tool_use")
 
 
 @pytest.mark.parametrize("peer", sorted(PEERS))
@@ -136,7 +171,7 @@ def test_peer_records_state_our_facts(peer: str, ours: dict[str, Facts]) -> None
     covered = {c.name for c in CASES if c.provider in PEERS[peer].providers}
     assert set(views) == covered - NOT_TRACED.get(peer, frozenset())
     got = {case: facts(view) for case, view in views.items()}
-    assert got == {case: {**ours[case], **DEVIATIONS[peer].get(case, {})} for case in views}
+    assert got == {case: expected(peer, case, ours) for case in views}
 
 
 #: the attribute each peer puts the input-token count of a call in
@@ -178,7 +213,7 @@ def test_exclusive_anthropic_input_tokens_are_made_inclusive(peer: str, ours: di
             span.attributes[INPUT_ATTRIBUTE[peer]] = ANTHROPIC_RAW_INPUT.get(case, span.attributes[INPUT_ATTRIBUTE[peer]])
     views = by_case(spans)
     got = {case: facts(views[case]) for case in ANTHROPIC_RAW_INPUT}
-    assert got == {case: {**ours[case], **DEVIATIONS[peer].get(case, {})} for case in ANTHROPIC_RAW_INPUT}
+    assert got == {case: expected(peer, case, ours) for case in ANTHROPIC_RAW_INPUT}
 
 
 #: streamed cases whose time to first token the peer recorded (an attribute or a first-chunk event)
@@ -203,3 +238,102 @@ def test_peer_stream_timing(peer: str) -> None:
             assert payload.completionStartTime == pytest.approx(payload.startTime + view.ttfc, abs=1e-6)
         else:
             assert payload.response_time == pytest.approx(view.duration, abs=1e-9), case
+
+
+#: the attribute each peer writes a call's finish reason in, and its value for the tool-call cases
+FINISH_ATTRIBUTE: dict[str, tuple[str, dict[str, Any]]] = {
+    "openllmetry": ("gen_ai.response.finish_reasons", {"chat_completion_tool_calls": ["tool_call"], "messages_tool_use": ["tool_call"]}),
+    "openinference": ("llm.finish_reason", {"chat_completion_tool_calls": "tool_calls", "messages_tool_use": "tool_use"}),
+    "otel-v2": ("gen_ai.response.finish_reasons", {"chat_completion_tool_calls": ["tool_calls"]}),
+    "anthropic-sdk": ("anthropic.message.stop_reason", {"messages_tool_use": "tool_use"}),
+}
+
+
+@pytest.mark.parametrize("peer", sorted(PEERS))
+def test_peer_finish_reasons_are_normalized(peer: str) -> None:
+    """Each peer's own name is read, and its native value normalized by our provider tables: the
+    record says ``tool_call`` whatever the peer wrote, and keeps the native value beside it."""
+    views = by_case(list(read_path(PEER_DIR / f"{peer}.jsonl")))
+    attribute, written = FINISH_ATTRIBUTE[peer]
+    assert {case: views[case].attrs[attribute] for case in written} == written
+    records = {case: generation_of(views[case]) for case in written}
+    assert {case: r.finishReason for case, r in records.items()} == dict.fromkeys(written, "tool_call")
+    native = {case: value[0] if isinstance(value, list) else value for case, value in written.items()}
+    assert {case: r.nativeFinishReason for case, r in records.items()} == native
+
+
+#: how a peer's captured content differs from ours, per case (``None``: the record has none)
+CONTENT_DEVIATIONS: dict[str, dict[str, Facts]] = {
+    # the rejected request (a bare string where a message belongs) is not recorded
+    "openllmetry": {"messages_error_400_invalid_request": {"messages": None}},
+    "openinference": {
+        "messages_error_400_invalid_request": {"messages": None},
+        # no finish reason on Responses spans, so the output message has none
+        "responses_basic": {"response": [{"role": "assistant", "parts": [{"type": "text", "content": "This is a test."}]}]},
+        "responses_streaming": {"response": [{"role": "assistant", "parts": [{"type": "text", "content": "This is a test."}]}]},
+    },
+    # content only in log events, never on the span
+    "otel-v2": {c.name: {"messages": None, "response": None} for c in CASES if c.provider == "openai"},
+    # no output messages on streams
+    "anthropic-sdk": dict.fromkeys(
+        ("messages_streaming", "messages_streaming_prompt_cache_write", "messages_streaming_prompt_cache_read"), {"response": None},
+    ),
+}
+
+
+@pytest.mark.parametrize("peer", sorted(PEERS))
+def test_peer_content_reads_as_ours(peer: str, our_views: dict[str, CallView]) -> None:
+    """``messages`` / ``response`` of a peer's record are ours, message for message, in the
+    conventions' shape: OpenInference's flattened ``llm.input_messages.*`` / ``llm.output_messages.*``
+    included, and output messages given the span's finish reason where the peer leaves it out."""
+    views = by_case(list(read_path(PEER_DIR / f"{peer}.jsonl")))
+    got = {case: content(view) for case, view in views.items()}
+    assert got == {case: {**content(our_views[case]), **CONTENT_DEVIATIONS[peer].get(case, {})} for case in views}
+
+
+def test_openinference_flattened_messages() -> None:
+    """The flattened names are what OpenInference's content came from; its Anthropic tool call,
+    listed both as a content block and in ``tool_calls``, is one part."""
+    views = by_case(list(read_path(PEER_DIR / "openinference.jsonl")))
+    view = views["messages_tool_use"]
+    assert not any(name.startswith("gen_ai.") for name in view.attrs)
+    assert view.attrs["llm.output_messages.0.message.contents.0.tool_call.id"] == "toolu_01SPFDdcu8vF1EsjtoTa6cYx"
+    assert view.attrs["llm.output_messages.0.message.tool_calls.0.tool_call.id"] == "toolu_01SPFDdcu8vF1EsjtoTa6cYx"
+    assert content(view) == {
+        "messages": [{"role": "user", "parts": [{"type": "text", "content": "What is the weather in San Francisco, CA?"}]}],
+        "response": [{"role": "assistant", "finish_reason": "tool_call", "parts": [
+            {"type": "tool_call", "id": "toolu_01SPFDdcu8vF1EsjtoTa6cYx", "name": "get_weather", "arguments": {"location": "San Francisco, CA"}},
+        ]}],
+    }
+
+
+@pytest.mark.parametrize("peer", ["openllmetry", "openinference"])
+def test_sdk_span_inside_a_peer_span_is_one_record(peer: str, ours: dict[str, Facts]) -> None:
+    """With OpenLLMetry or OpenInference and a global tracer provider, anthropic 2.x makes its own
+    call span too, a child of the peer's: one call, two LLM spans. Built from the real spans (each
+    anthropic-sdk span moved under the peer's span of the same case, in its trace), the call makes
+    one record, the outer span's, with the facts the peer's span gives alone."""
+    spans = list(read_path(PEER_DIR / f"{peer}.jsonl"))
+    outer = by_case(spans)
+    sdk = by_case(list(read_path(PEER_DIR / "anthropic-sdk.jsonl")))
+    inner = [
+        dataclasses.replace(view.span, trace_id=outer[case].span.trace_id, parent_span_id=outer[case].span.span_id)
+        for case, view in sdk.items()
+    ]
+    assert len(inner) == 9
+    views = by_case(spans + inner)  # fails on two LLM calls in one case
+    assert {case: v.span.span_id for case, v in views.items()} == {case: v.span.span_id for case, v in outer.items()}
+    assert {case: facts(v) for case, v in views.items()} == {case: expected(peer, case, ours) for case in views}
+
+
+def test_error_type_written_as_a_class_repr() -> None:
+    """Newer ``opentelemetry-util-genai`` can write ``error.type`` as ``str(type(exc))``; the record
+    names the class as the peer's plain ``NotFoundError`` does."""
+    view = by_case(list(read_path(PEER_DIR / "otel-v2.jsonl")))["chat_completion_error_404_model_not_found"]
+    assert view.attrs["error.type"] == "NotFoundError" and not view.span.events
+    plain = payload_of(view).error_information
+    view.span.attributes["error.type"] = "<class 'openai.NotFoundError'>"
+    wrapped = payload_of(view).error_information
+    expected_info = {"error_code": None, "error_class": "NotFoundError", "llm_provider": "openai"}
+    assert plain is not None and plain.model_dump() == expected_info
+    assert wrapped is not None and wrapped.model_dump() == expected_info

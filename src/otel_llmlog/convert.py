@@ -8,8 +8,10 @@ Three steps per trace:
 1. :func:`call_view` reads one span into a :class:`CallView`, accepting this library's names and
    the names other instrumentations use (older GenAI names, OpenInference, OpenLLMetry, the
    ``anthropic`` SDK's own spans);
-2. :func:`attach` applies the attachment rule of ``docs/attachment.md`` to give each LLM call its
-   guardrail and vector-store spans;
+2. :func:`trace_views` keeps one record per call (an LLM span inside a span of the same call is a
+   second instrumentation of it: ``docs/payload.md``, "One record per call"), and :func:`attach`
+   applies the attachment rule of ``docs/attachment.md`` to give each LLM call its guardrail and
+   vector-store spans;
 3. :func:`payload_of` / :func:`generation_of` build the two records, pricing the call from the
    price table when the span carries no cost.
 """
@@ -24,6 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from . import semconv as sc
+from .content import parse_arguments, text_part
+from .core import Provider
 from .payload import (
     GenerationRecord,
     ModelInfo,
@@ -40,6 +44,8 @@ from .payload import (
     format_throughput,
 )
 from .pricing import Cost, FeeItem, PriceBook
+from .providers.anthropic import PROVIDER as ANTHROPIC
+from .providers.openai import PROVIDER as OPENAI
 from .readers import SpanRecord, from_readable_spans
 from .record import Usage
 
@@ -51,6 +57,10 @@ _MILLION = Decimal(1_000_000)
 # instrumentations" (tests/test_peer_spans.py). ``attr#key`` reads one key of a JSON-object
 # attribute: OpenInference keeps the requested model and the stream flag of an OpenAI call only in
 # ``llm.invocation_parameters`` (its ``llm.model_name`` is the answering, dated model).
+# ``prefix.*`` reads a message list flattened into one attribute per field
+# (``llm.input_messages.0.message.role``, ...; see :func:`_flat_messages`).
+# Finish reasons: ours are normalized; the others are native values (OpenInference's, the
+# anthropic SDK's stop reason, otel-v2's ``gen_ai.response.finish_reasons``), normalized on reading.
 _ALIASES: dict[str, tuple[str, ...]] = {
     "provider": (sc.PROVIDER_NAME, "gen_ai.system", "llm.provider", "llm.system"),
     "request_model": (
@@ -71,7 +81,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "write_5m": (sc.CACHE_WRITE_5M_INPUT_TOKENS, "anthropic.usage.cache_creation.ephemeral_5m_input_tokens"),
     "write_1h": (sc.CACHE_WRITE_1H_INPUT_TOKENS, "anthropic.usage.cache_creation.ephemeral_1h_input_tokens"),
     "reasoning": (sc.USAGE_REASONING_OUTPUT_TOKENS, "llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning_tokens"),
+    "finish_reasons": (sc.RESPONSE_FINISH_REASONS, "llm.finish_reason", "anthropic.message.stop_reason"),
+    "input_messages": (sc.INPUT_MESSAGES, "llm.input_messages.*"),
+    "output_messages": (sc.OUTPUT_MESSAGES, "llm.output_messages.*"),
 }
+#: the providers whose native finish reasons we know how to normalize: the tables our own
+#: instrumentation uses, so a peer's record says ``tool_call`` where ours does
+_PROVIDERS: dict[str, Provider] = {p.name: p for p in (OPENAI, ANTHROPIC)}
 # Span events marking the first streamed chunk, for peers that record no time-to-first-chunk
 # attribute: OpenInference's one event, OpenLLMetry's first per-chunk event.
 _FIRST_CHUNK_EVENTS = frozenset({"First Token Stream Event", "gen_ai.content.completion.chunk"})
@@ -79,6 +95,11 @@ _FIRST_CHUNK_EVENTS = frozenset({"First Token Stream Event", "gen_ai.content.com
 
 def _first(attrs: Mapping[str, Any], key: str) -> Any:
     for name in _ALIASES[key]:
+        if name.endswith(".*"):
+            messages = _flat_messages(attrs, name[:-1])
+            if messages:
+                return messages
+            continue
         attr, _, field_name = name.partition("#")
         value = attrs.get(attr)
         if field_name and value is not None:
@@ -124,6 +145,85 @@ def _json(value: Any) -> Any:
     return value
 
 
+#: where one flattened message (OpenInference's ``llm.input_messages.{i}.message.*``) keeps its
+#: parts, in reading order: plain text, a list of content items (text blocks, Anthropic's tool-use
+#: blocks), the OpenAI-style tool-call list. OpenInference lists an Anthropic tool call both as a
+#: content item and in the tool-call list; the second, identical copy is dropped.
+_FLAT_PARTS = ("content", "contents", "tool_calls")
+
+
+def _unflatten(attrs: Mapping[str, Any], prefix: str) -> Any:
+    """``prefix0.a.b = v`` attributes back into nested lists and dicts: ``[{"a": {"b": v}}]``."""
+    root: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if not key.startswith(prefix):
+            continue
+        node: Any = root
+        *path, leaf = key[len(prefix):].split(".")
+        for step in path:
+            node = node.setdefault(step, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node.setdefault(leaf, value)
+    return _as_lists(root)
+
+
+def _as_lists(node: Any) -> Any:
+    """Dicts keyed by indexes only become lists in index order (recursively)."""
+    if not isinstance(node, dict):
+        return node
+    items = {k: _as_lists(v) for k, v in node.items()}
+    if items and all(k.isdigit() for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
+
+
+def _flat_messages(attrs: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """A message list flattened into one attribute per field, in the conventions' message shape
+    (``gen_ai.input.messages``: ``{"role", "parts": [...]}``), so a peer's content reads as ours."""
+    flat = _unflatten(attrs, prefix)
+    messages = []
+    for item in flat if isinstance(flat, list) else ():
+        message = item.get("message") if isinstance(item, dict) else None
+        if not isinstance(message, dict):
+            continue
+        parts: list[dict[str, Any]] = []
+        for name in _FLAT_PARTS:
+            value = message.get(name)
+            for entry in value if isinstance(value, list) else (value,):
+                part = _flat_part(entry)
+                if part is not None and part not in parts:
+                    parts.append(part)
+        messages.append({"role": message.get("role"), "parts": parts})
+    return messages
+
+
+def _flat_part(entry: Any) -> dict[str, Any] | None:
+    """One message part from a flattened entry: a string, a text content item or a tool call."""
+    if isinstance(entry, str):
+        return text_part(entry)
+    if not isinstance(entry, dict):
+        return None
+    call = entry.get("tool_call")
+    if isinstance(call, dict):
+        function = call.get("function")
+        function = function if isinstance(function, dict) else {}
+        return {"type": "tool_call", "id": call.get("id"), "name": function.get("name"),
+                "arguments": parse_arguments(function.get("arguments"))}
+    content = entry.get("message_content")
+    text = content.get("text") if isinstance(content, dict) else None
+    return text_part(text) if isinstance(text, str) else None
+
+
+def _normalized(provider: str, reason: str) -> str:
+    """A native finish reason as the conventions' value, through our instrumentation's own table
+    for that provider (``tool_calls`` / ``tool_use`` -> ``tool_call``, ``end_turn`` -> ``stop``);
+    a provider without a table keeps its values."""
+    table = _PROVIDERS.get(provider)
+    return table.normalize(reason) if table is not None else reason
+
+
 def is_llm_call(span: SpanRecord) -> bool:
     a = span.attributes
     op = a.get(sc.OPERATION_NAME)
@@ -160,6 +260,10 @@ class CallView:
     cost: Cost
     stream: bool
     ttfc: float | None
+    #: normalized (``stop``, ``length``, ``tool_call``, ...), one per choice
+    finish_reasons: list[str] = field(default_factory=list)
+    #: as the provider sent them; the normalized ones when the span does not keep the native
+    native_finish_reasons: list[str] = field(default_factory=list)
     guardrails: list[SpanRecord] = field(default_factory=list)
     searches: list[SpanRecord] = field(default_factory=list)
     others_in_trace: list[str] = field(default_factory=list)
@@ -206,6 +310,7 @@ def call_view(span: SpanRecord, prices: PriceBook) -> CallView:
     )
     request_model = _first(a, "request_model")
     response_model = _first(a, "response_model")
+    reasons = [str(r) for r in _list(_first(a, "finish_reasons"))]
     ttfc = a.get(sc.RESPONSE_TIME_TO_FIRST_CHUNK)
     if not isinstance(ttfc, (int, float)) or isinstance(ttfc, bool):
         first_chunk = min((e.time_ns for e in span.events if e.name in _FIRST_CHUNK_EVENTS), default=None)
@@ -219,6 +324,8 @@ def call_view(span: SpanRecord, prices: PriceBook) -> CallView:
         cost=Cost(None),
         stream=_first(a, "stream") is True or ttfc is not None,
         ttfc=float(ttfc) if ttfc is not None else None,
+        finish_reasons=[_normalized(provider, r) for r in reasons],
+        native_finish_reasons=[str(r) for r in _list(a.get(sc.NATIVE_FINISH_REASONS))] or reasons,
     )
     view.cost = _cost_of(view, prices)
     return view
@@ -268,14 +375,22 @@ def attach(spans: list[SpanRecord], calls: dict[str, CallView]) -> list[SpanReco
     return unattached
 
 
-def _owners(s: SpanRecord, by_id: dict[str, SpanRecord], calls: dict[str, CallView], sibs: list[CallView]) -> list[CallView]:
+def _call_ancestor(s: SpanRecord, by_id: dict[str, SpanRecord], calls: dict[str, CallView]) -> CallView | None:
+    """The nearest LLM call among the span's ancestors held in ``by_id``, or None."""
     parent = s.parent_span_id
     seen = set()
-    while parent and parent in by_id and parent not in seen:  # rule 1: nearest call ancestor
+    while parent and parent in by_id and parent not in seen:
         seen.add(parent)
         if parent in calls:
-            return [calls[parent]]
+            return calls[parent]
         parent = by_id[parent].parent_span_id
+    return None
+
+
+def _owners(s: SpanRecord, by_id: dict[str, SpanRecord], calls: dict[str, CallView], sibs: list[CallView]) -> list[CallView]:
+    ancestor = _call_ancestor(s, by_id, calls)
+    if ancestor is not None:  # rule 1: nearest call ancestor
+        return [ancestor]
     overlap = [v for v in sibs if v.span.start_ns < s.end_ns and s.start_ns < v.span.end_ns]
     if overlap:  # rule 2
         return overlap
@@ -347,6 +462,14 @@ def _search_info(s: SpanRecord) -> StandardLoggingVectorStoreRequest:
     )
 
 
+def _class_name(value: str) -> str:
+    """The bare class name of ``pkg.mod.Name`` or ``<class 'pkg.mod.Name'>``: newer
+    ``opentelemetry-util-genai`` (official openai-v2) writes ``error.type`` as ``str(type(exc))``."""
+    if value.startswith("<class '") and value.endswith("'>"):
+        value = value[len("<class '"):-len("'>")]
+    return value.rsplit(".", 1)[-1]
+
+
 def _error(view: CallView) -> tuple[str | None, StandardLoggingPayloadErrorInformation | None]:
     if not view.failed:
         return None, None
@@ -358,7 +481,9 @@ def _error(view: CallView) -> tuple[str | None, StandardLoggingPayloadErrorInfor
     code = str(a.get(sc.HTTP_STATUS_CODE)) if a.get(sc.HTTP_STATUS_CODE) else (str(error_type) if str(error_type).isdigit() else None)
     return (str(message) if message else str(error_type or "error")), StandardLoggingPayloadErrorInformation(
         error_code=code,
-        error_class=exc_type.rsplit(".", 1)[-1] if exc_type else (None if str(error_type).isdigit() else error_type),
+        error_class=_class_name(exc_type) if exc_type else (
+            None if error_type is None or str(error_type).isdigit() else _class_name(str(error_type))
+        ),
         llm_provider=view.provider,
     )
 
@@ -384,6 +509,17 @@ def _rates(view: CallView) -> dict[str, float]:
     return {item.code: item.rate for item in view.cost.items}
 
 
+def _with_finish_reasons(messages: Any, reasons: list[str]) -> Any:
+    """Output messages, each given the call's finish reason for its choice where the producer left
+    it out: the conventions require one per output message, ours always has it, and the anthropic
+    SDK's and OpenInference's messages carry none (the reason is a span attribute there)."""
+    if isinstance(messages, list):
+        for message, reason in zip(messages, reasons, strict=False):
+            if isinstance(message, dict) and "finish_reason" not in message:
+                message["finish_reason"] = reason
+    return messages
+
+
 def payload_of(view: CallView) -> StandardLoggingPayload:
     """The standard record of one call (field mapping: ``docs/payload.md``)."""
     s, a, u = view.span, view.attrs, view.usage
@@ -402,7 +538,7 @@ def payload_of(view: CallView) -> StandardLoggingPayload:
         saved = float(Decimal(u.cache_read_tokens) * (Decimal(str(rates["prompt"])) - Decimal(str(rates["input_cache_read"]))) / _MILLION)
     error_str, error_info = _error(view)
     metadata_json = _json(a.get(sc.REQUEST_METADATA))
-    messages = _json(a.get(sc.INPUT_MESSAGES)) if sc.INPUT_MESSAGES in a else None
+    messages = _json(_first(a, "input_messages"))
     system = _json(a.get(sc.SYSTEM_INSTRUCTIONS)) if sc.SYSTEM_INSTRUCTIONS in a else None
     if system is not None and isinstance(messages, list):
         messages = [{"role": "system", "parts": system}, *messages]
@@ -449,7 +585,7 @@ def payload_of(view: CallView) -> StandardLoggingPayload:
         end_user=a.get(sc.END_USER),
         requester_ip_address=None,
         messages=messages,
-        response=_json(a.get(sc.OUTPUT_MESSAGES)) if sc.OUTPUT_MESSAGES in a else None,
+        response=_with_finish_reasons(_json(_first(a, "output_messages")), view.finish_reasons),
         error_str=error_str,
         error_information=error_info,
         model_parameters={short: (list(v) if isinstance(v, tuple) else v) for name, short in _PARAMS.items() if (v := a.get(name)) is not None},
@@ -482,7 +618,6 @@ def generation_of(view: CallView) -> GenerationRecord:
     items = view.cost.items
     exact = [(i.code, i.tokens, Decimal(str(i.rate)), Decimal(i.tokens) * Decimal(str(i.rate)) / _MILLION) for i in items]
     total = sum((x[3] for x in exact), Decimal(0)) if view.cost.amount is not None else None
-    native_reasons, reasons = _list(a.get(sc.NATIVE_FINISH_REASONS)), _list(a.get(sc.RESPONSE_FINISH_REASONS))
     rating = None
     if total is not None:
         rating = {
@@ -525,8 +660,8 @@ def generation_of(view: CallView) -> GenerationRecord:
         throughput=format_throughput(u.output_tokens or 0, generation_ms) if not view.failed else None,
         nativeFeeTokens={code: tokens for code, tokens, _, _ in exact},
         nativeTokens=native_tokens,
-        finishReason=str(reasons[0]) if reasons else None,
-        nativeFinishReason=str(native_reasons[0]) if native_reasons else (str(reasons[0]) if reasons else None),
+        finishReason=view.finish_reasons[0] if view.finish_reasons else None,
+        nativeFinishReason=view.native_finish_reasons[0] if view.native_finish_reasons else None,
         originAmount=format_amount(total) if total is not None else None,
         billAmount=format_amount(total) if total is not None else None,
         discountAmount="0" if total is not None else None,
@@ -548,11 +683,23 @@ def _records(spans: Iterable[Any]) -> list[SpanRecord]:
     return items
 
 
+def _is_inner_copy(view: CallView, by_id: dict[str, SpanRecord], calls: dict[str, CallView]) -> bool:
+    """True for a call span nested in another span of the same call (``docs/payload.md``, "One
+    record per call"): its nearest LLM-call ancestor has the same provider. Two instrumentations
+    of one call nest this way (OpenLLMetry's or OpenInference's span around the anthropic SDK's
+    own), and one call must make one record; the outermost is kept."""
+    outer = _call_ancestor(view.span, by_id, calls)
+    return outer is not None and outer.provider == view.provider
+
+
 def trace_views(trace_spans: list[SpanRecord], prices: PriceBook) -> list[CallView]:
     """The LLM calls of one trace's spans, with their sub-spans attached, in start order."""
     calls = {s.span_id: call_view(s, prices) for s in trace_spans if is_llm_call(s)}
     if not calls:
         return []
+    by_id = {s.span_id: s for s in trace_spans}
+    for span_id in [i for i, view in calls.items() if _is_inner_copy(view, by_id, calls)]:
+        del calls[span_id]
     attach(trace_spans, calls)
     views = sorted(calls.values(), key=lambda v: (v.span.start_ns, v.span.span_id))
     ids = [v.span.span_id for v in views]

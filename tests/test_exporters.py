@@ -471,3 +471,30 @@ def test_launcher_otel_logs_path_emits_the_last_call_before_the_logs_pipeline_cl
     assert (body["model"], body["prompt_tokens"], body["completion_tokens"], body["response_cost"]) == ("gpt-4o-mini", 12, 5, 4.8e-06)
     assert body["metadata"]["guardrail_information"]["guardrail_name"] == "moderation"
     assert not (tmp_path / "llm-calls.jsonl").exists()
+
+
+def test_an_inner_copy_of_a_call_is_one_line_and_not_a_failure(tmp_path: Path) -> None:
+    """A peer's LLM span with the anthropic SDK's own span beneath it describes one call: one line,
+    and the export reports success (the converter leaves the inner copy out on purpose)."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    results: list[Any] = []
+
+    class Recording(JsonLogExporter):
+        def export(self, spans):
+            results.append(super().export(spans))
+            return results[-1]
+
+    exporter = Recording(path=str(tmp_path / "calls.jsonl"))
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("peer")
+    call = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-sonnet-4-20250514",
+            "gen_ai.usage.input_tokens": 20, "gen_ai.usage.output_tokens": 10}
+    with tracer.start_as_current_span("chat claude-sonnet-4-20250514", attributes=call):
+        with provider.get_tracer("com.anthropic.sdk.python").start_as_current_span("anthropic.messages.create", attributes=call):
+            pass
+    provider.shutdown()
+    (line,) = read_lines(tmp_path / "calls.jsonl")
+    assert line["prompt_tokens"] == 20 and line["response_cost"] == 0.00021
+    assert {r.name for r in results} == {"SUCCESS"}

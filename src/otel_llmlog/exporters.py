@@ -343,36 +343,42 @@ class _PerCallExporter(SpanExporter):
         return ok
 
     def _write(self, state: _Trace, ids: set[str]) -> bool:
-        """Convert the calls ``ids`` with everything held of their trace and emit their records."""
+        """Convert the calls ``ids`` with everything held of their trace and emit their records.
+
+        A call the converter leaves out on purpose (an inner copy of an outer LLM span, see
+        docs/payload.md, "One record per call") is not a failure; a conversion that raised is.
+        """
         if not ids:
             return True
         state.unwritten -= ids
-        records = self._convert(list(state.spans.values()), ids)
-        if len(records) < len(ids):
+        records, ok = self._convert(list(state.spans.values()), ids)
+        if not ok:
             # a span the converter cannot handle spoils the trace: convert each call on its own
             done = {view.span.span_id for view, _ in records}
             for span_id in sorted(ids - done):
-                records.extend(self._convert([state.spans[span_id]], {span_id}))
+                records.extend(self._convert([state.spans[span_id]], {span_id})[0])
         try:
-            return self._emit(records) and len(records) == len(ids)
+            return self._emit(records) and ok
         except Exception:  # noqa: BLE001 - an export never raises into the SDK
             _logger.exception("otel-llmlog: could not write %d record(s)", len(records))
             return False
 
-    def _convert(self, spans: list[SpanRecord], ids: set[str]) -> list[tuple[CallView, BaseModel]]:
+    def _convert(self, spans: list[SpanRecord], ids: set[str]) -> tuple[list[tuple[CallView, BaseModel]], bool]:
+        """The records of the calls ``ids`` among ``spans``, and whether every conversion step succeeded."""
         try:
             views = [v for v in call_views(spans, self._prices) if v.span.span_id in ids]
         except Exception:  # noqa: BLE001
             if len(spans) == 1:
                 _logger.exception("otel-llmlog: cannot convert call span %s", spans[0].span_id)
-            return []
-        out = []
+            return [], False
+        out, ok = [], True
         for view in views:
             try:
                 out.append((view, self._build(view)))
             except Exception:  # noqa: BLE001
+                ok = False
                 _logger.exception("otel-llmlog: cannot convert call span %s", view.span.span_id)
-        return out
+        return out, ok
 
     def _ensure_timer(self) -> None:
         if self._timer is None or not self._timer.is_alive():

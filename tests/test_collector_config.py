@@ -1,29 +1,63 @@
-"""collector-config.yaml: every component a pipeline names is defined and every defined one is used."""
+"""The Collector configs and the Docker Compose stack, checked for structure (no Collector binary here).
+
+collector-config.yaml (single host), examples/collector-agent.yaml and examples/collector-gateway.yaml
+(many hosts): every component a pipeline names is defined and every defined one is used, ports are
+what the docs say, and the file the Collector writes is the file the docs tell `otel-llmlog convert`
+to read. examples/docker-compose.yaml: the four services, wired to each other and to those files.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+
+from otel_llmlog import semconv
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "collector-config.yaml"
+AGENT = ROOT / "examples" / "collector-agent.yaml"
+GATEWAY = ROOT / "examples" / "collector-gateway.yaml"
+COMPOSE = ROOT / "examples" / "docker-compose.yaml"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+SIGNALS = {"traces", "metrics", "logs"}
+TRACES_ONLY = {"tail_sampling"}  # processors that a metrics or logs pipeline cannot hold
+ENV_DEFAULT = re.compile(r"\$\{env:([A-Z_]+):-([^}]+)\}")
 
 
-def load() -> dict:
-    return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+def load(path: Path = CONFIG) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def test_pipelines_reference_only_defined_components_and_use_all() -> None:
-    cfg = load()
+def port(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+def env_default(value: str, name: str) -> str:
+    m = ENV_DEFAULT.fullmatch(value)
+    assert m and m.group(1) == name, value
+    return m.group(2)
+
+
+@pytest.mark.parametrize("path", [CONFIG, AGENT, GATEWAY], ids=lambda p: p.name)
+def test_pipelines_reference_only_defined_components_and_use_all(path: Path) -> None:
+    cfg = load(path)
     pipelines = cfg["service"]["pipelines"]
-    assert set(pipelines) == {"traces", "metrics", "logs"}
+    assert {name.split("/")[0] for name in pipelines} == SIGNALS
     for section in ("receivers", "processors", "exporters"):
-        defined = set(cfg[section])
+        defined = set(cfg.get(section) or {})
         used = {name for p in pipelines.values() for name in p.get(section, [])}
         assert used <= defined, (section, used - defined)
         assert defined <= used, (section, defined - used)
+    for name, pipeline in pipelines.items():
+        assert pipeline["receivers"] and pipeline["exporters"], name
+        assert pipeline["processors"][0] == "memory_limiter", name  # first, so it can refuse data under pressure
+        if not name.startswith("traces"):
+            assert not TRACES_ONLY & set(pipeline["processors"]), name
+    grpc_ports = [port(r["protocols"]["grpc"]["endpoint"]) for r in cfg["receivers"].values()]
+    assert len(grpc_ports) == len(set(grpc_ports))
 
 
 def test_ports_processors_and_exporters() -> None:
@@ -40,11 +74,14 @@ def test_ports_processors_and_exporters() -> None:
 
 
 def test_file_exporter_path_is_what_the_docs_tell_convert_to_read() -> None:
-    cfg = load()
-    path = cfg["exporters"]["file"]["path"]
-    default = re.fullmatch(r"\$\{env:OTEL_LLMLOG_TRACES_FILE:-(.+)\}", path).group(1)
     text = CONFIG.read_text(encoding="utf-8")
-    assert f"otel-llmlog convert ${{OTEL_LLMLOG_TRACES_FILE:-{default}}}" in text
+    docs = DEPLOY_DOC.read_text(encoding="utf-8")
+    for path in (CONFIG, GATEWAY):
+        default = env_default(load(path)["exporters"]["file"]["path"], "OTEL_LLMLOG_TRACES_FILE")
+        assert default == "/var/lib/otelcol/traces.jsonl"
+        assert f"otel-llmlog convert ${{OTEL_LLMLOG_TRACES_FILE:-{default}}}" in path.read_text(encoding="utf-8")
+        assert f"otel-llmlog convert {default}" in docs
+    assert "otel-llmlog convert ${OTEL_LLMLOG_TRACES_FILE:-/var/lib/otelcol/traces.jsonl}" in text
 
 
 def test_optional_content_drop_block_is_ready_to_enable() -> None:
@@ -55,3 +92,101 @@ def test_optional_content_drop_block_is_ready_to_enable() -> None:
     keys = {a["key"] for a in snippet["attributes/drop_content"]["actions"]}
     assert {"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions"} <= keys
     assert all(a["action"] == "delete" for a in snippet["attributes/drop_content"]["actions"])
+    assert keys <= set(semconv.REGISTRY)  # every key is an attribute this library really writes
+
+
+def test_agent_forwards_everything_to_the_gateway() -> None:
+    cfg = load(AGENT)
+    protocols = cfg["receivers"]["otlp"]["protocols"]
+    # apps on the same host only: the agent does not listen beyond loopback
+    assert protocols["grpc"]["endpoint"] == "127.0.0.1:4317" and protocols["http"]["endpoint"] == "127.0.0.1:4318"
+    gateway_port = port(env_default(cfg["exporters"]["otlp/gateway"]["endpoint"], "GATEWAY_OTLP_ENDPOINT"))
+    assert gateway_port == port(load(GATEWAY)["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"])
+    for pipeline in cfg["service"]["pipelines"].values():
+        assert pipeline["exporters"] == ["otlp/gateway"]
+        assert pipeline["processors"][-1] == "batch"
+
+
+def test_gateway_routes_by_trace_id_to_its_own_tail_sampling_tier() -> None:
+    cfg = load(GATEWAY)
+    pipelines = cfg["service"]["pipelines"]
+    lb = cfg["exporters"]["loadbalancing"]
+    assert lb["routing_key"] == "traceID"
+    assert set(lb["resolver"]) == {"dns"}  # one resolver
+    routed_port = port(cfg["receivers"]["otlp/routed"]["protocols"]["grpc"]["endpoint"])
+    assert lb["resolver"]["dns"]["port"] == routed_port != 4317
+    assert pipelines["traces/ingest"]["exporters"] == ["loadbalancing"]
+    assert pipelines["traces/ingest"]["receivers"] == ["otlp"]
+    # everything after the load balancer reads whole traces from the routed receiver only
+    routed = {name for name, p in pipelines.items() if p["receivers"] == ["otlp/routed"]}
+    assert routed == {"traces/sampled", "traces/calls"}
+    assert "tail_sampling" in pipelines["traces/sampled"]["processors"]
+    assert pipelines["traces/sampled"]["processors"][-1] == "batch"
+    # the JSON log keeps every call: its file is written from the unsampled pipeline only
+    assert pipelines["traces/calls"]["exporters"] == ["file"]
+    assert "tail_sampling" not in pipelines["traces/calls"]["processors"]
+    assert cfg["exporters"]["file"]["format"] == "json"
+    assert not any("file" in p["exporters"] for name, p in pipelines.items() if name != "traces/calls")
+    store = env_default(cfg["exporters"]["otlp/tracestore"]["endpoint"], "TRACE_STORE_OTLP_ENDPOINT")
+    assert port(store) == 4317
+
+
+def test_tail_sampling_keeps_every_error_and_every_expensive_call() -> None:
+    policies = {p["name"]: p for p in load(GATEWAY)["processors"]["tail_sampling"]["policies"]}
+    assert policies["errors"]["type"] == "status_code"
+    assert policies["errors"]["status_code"]["status_codes"] == ["ERROR"]
+    expensive = policies["expensive-calls"]
+    assert expensive["type"] == "ottl_condition"
+    (condition,) = expensive["ottl_condition"]["span"]
+    m = re.fullmatch(r'attributes\["([^"]+)"\] >= (\d+\.\d+)', condition)
+    assert m, condition
+    assert m.group(1) == semconv.USAGE_COST_AMOUNT and semconv.REGISTRY[semconv.USAGE_COST_AMOUNT].type == "double"
+    assert 0 < float(m.group(2)) < 10
+    assert expensive["ottl_condition"]["error_mode"] == "ignore"  # a span without a cost is not an error
+    assert 0 < policies["baseline"]["probabilistic"]["sampling_percentage"] < 100
+
+
+def test_compose_starts_collector_jaeger_tempo_grafana_wired_together() -> None:
+    compose = load(COMPOSE)
+    services = compose["services"]
+    assert set(services) == {"collector", "jaeger", "tempo", "grafana"}
+    for service in services.values():
+        assert re.fullmatch(r"[a-z0-9./-]+:\d+\.\d+\.\d+", service["image"])  # pinned versions
+    collector = services["collector"]
+    mounts = dict(v.rsplit(":", 2)[:2] if v.endswith(":ro") else v.split(":", 1) for v in collector["volumes"])
+    assert (COMPOSE.parent / mounts["../collector-config.yaml"]).name == "config.yaml"
+    assert (COMPOSE.parent / "../collector-config.yaml").resolve() == CONFIG
+    assert f"--config={mounts['../collector-config.yaml']}" in collector["command"]
+    # the Collector's endpoints point at the compose services
+    assert collector["environment"]["JAEGER_OTLP_ENDPOINT"] == "jaeger:4317"
+    assert collector["environment"]["TEMPO_OTLP_ENDPOINT"] == "tempo:4317"
+    assert {"4317:4317", "4318:4318"} <= set(collector["ports"])
+    # the traces file lands in a host directory, where the docs tell convert to read it
+    traces_file = collector["environment"]["OTEL_LLMLOG_TRACES_FILE"]
+    assert traces_file == env_default(load()["exporters"]["file"]["path"], "OTEL_LLMLOG_TRACES_FILE")
+    host_dir = mounts["./otelcol-data"]
+    assert traces_file.startswith(host_dir + "/")
+    host_file = f"examples/otelcol-data/{traces_file[len(host_dir) + 1:]}"
+    assert f"otel-llmlog convert {host_file}" in DEPLOY_DOC.read_text(encoding="utf-8")
+    assert f"otel-llmlog convert {host_file}" in COMPOSE.read_text(encoding="utf-8")
+    assert "--set=receivers.otlp.protocols.grpc.endpoint=0.0.0.0:4317" in services["jaeger"]["command"]
+    assert "16686:16686" in services["jaeger"]["ports"] and "3000:3000" in services["grafana"]["ports"]
+
+
+def test_tempo_listens_where_the_collector_sends_and_grafana_reads() -> None:
+    services = load(COMPOSE)["services"]
+    (tempo_mount,) = services["tempo"]["volumes"]
+    source, target = tempo_mount.split(":")[:2]
+    assert f"-config.file={target}" in services["tempo"]["command"]
+    tempo = load(COMPOSE.parent / source)
+    assert port(tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]) == 4317
+    assert tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"].startswith("0.0.0.0:")
+    http_port = tempo["server"]["http_listen_port"]
+
+    (grafana_mount,) = services["grafana"]["volumes"]
+    source, target = grafana_mount.split(":")[:2]
+    assert target.startswith("/etc/grafana/provisioning/datasources/")
+    datasources = {d["type"]: d for d in load(COMPOSE.parent / source)["datasources"]}
+    assert datasources["tempo"]["url"] == f"http://tempo:{http_port}"
+    assert datasources["tempo"]["isDefault"] is True
+    assert datasources["jaeger"]["url"] == "http://jaeger:16686"

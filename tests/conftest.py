@@ -7,7 +7,7 @@ when a span carries a ``gen_ai.*`` or ``llmlog.*`` attribute the semconv registr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ API_KEY = "sk-test-0123456789abcdefghijklmnop"
 
 def load_case(provider: str, case: str) -> dict[str, Any]:
     base = FIXTURES / provider / case
+    if not base.is_dir():  # a hand-written case (tests/fixtures_synthetic)
+        base = SYNTHETIC_FIXTURES / provider / case
     return {
         "request": json.loads((base / "request.json").read_text()),
         "response": json.loads((base / "response.json").read_text()),
@@ -46,14 +48,15 @@ def unregistered(spans: list[ReadableSpan]) -> list[str]:
 
 
 class Tracing:
-    def __init__(self, capture: bool, prices: Any = None) -> None:
+    def __init__(self, capture: bool, prices: Any = None, max_content_length: int | None = None) -> None:
         self.exporter = InMemorySpanExporter()
         self.provider = TracerProvider()
         self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.reader = InMemoryMetricReader()
         self.meter_provider = MeterProvider(metric_readers=[self.reader])
         otel_llmlog.instrument(
-            tracer_provider=self.provider, meter_provider=self.meter_provider, capture_content=capture, prices=prices
+            tracer_provider=self.provider, meter_provider=self.meter_provider, capture_content=capture, prices=prices,
+            max_content_length=max_content_length,
         )
 
     def spans(self) -> list[ReadableSpan]:
@@ -114,3 +117,49 @@ def anthropic_client(standin: StandIn):
         return cls(api_key=API_KEY, base_url=standin.base_url(case), **kwargs)
 
     return make
+
+
+def recorded_cases(provider: str) -> list[str]:
+    """Every recorded case of ``provider``, public recordings and hand-written ones alike."""
+    return sorted(p.name for root in (FIXTURES, SYNTHETIC_FIXTURES) for p in (root / provider).iterdir() if p.is_dir())
+
+
+def recorded_call(client: Any, provider: str, case: str, variant: str | None = None) -> Any:
+    """Send ``case``'s recorded request through the SDK method that makes it (a coroutine for async clients).
+
+    The method follows from the recorded path, so one function reaches every endpoint of both SDKs.
+    ``variant`` is ``"with_raw_response"`` or ``"with_streaming_response"``. anthropic 2.x takes
+    sampling parameters only through ``extra_body``, which lands in the same JSON body.
+    """
+    request = load_case(provider, case)["request"]
+    body, path = dict(request["body"]), request["path"]
+    args: tuple[Any, ...] = ()
+    if provider == "anthropic":
+        sampling = {k: body.pop(k) for k in ("temperature", "top_p", "top_k") if k in body}
+        if sampling:
+            body["extra_body"] = sampling
+        resource, name = (client.beta.messages if request.get("query") == "beta=true" else client.messages), "create"
+    elif path.startswith("/v1/vector_stores/"):
+        resource, name, args = client.vector_stores, "search", (path.split("/")[3],)
+    else:
+        resource, name = {
+            "/v1/chat/completions": client.chat.completions,
+            "/v1/responses": client.responses,
+            "/v1/embeddings": client.embeddings,
+            "/v1/moderations": client.moderations,
+        }[path], "create"
+    if variant is not None:
+        resource = getattr(resource, variant)
+    return getattr(resource, name)(*args, **body)
+
+
+def mock_http_client(handler: Callable[[Any], Any], async_: bool = False) -> Any:
+    """An ``httpx2`` client whose requests ``handler`` answers in process, to give an SDK as ``http_client=``.
+
+    For tests that need what a replay cannot give: a different answer for every request, or no
+    server thread allocating memory beside the call being measured.
+    """
+    import httpx2
+
+    transport = httpx2.MockTransport(handler)
+    return httpx2.AsyncClient(transport=transport) if async_ else httpx2.Client(transport=transport)

@@ -4,20 +4,36 @@ A mix of calls (plain, streamed, HTTP error, retried, broken stream, and an exce
 caller's own raised inside ``with stream:`` whose message quotes the key) is exported, then every
 span is rendered to text - attributes, events, status, resource, the whole OTLP-style JSON - and
 searched for the key.
+
+Then every recorded exchange of both SDKs is replayed with content capture on and the key given
+each way an application gives it - to the client, in the environment, in default headers - and
+everything this library exports or writes is searched for the key and for the values of the
+headers that carry it: spans, the OTel log records of ``OtelLogsExporter``, metric points, the
+lines of ``JsonLogExporter`` and the converted records.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
+import anthropic
+import httpx2
 import openai
 import pytest
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import StatusCode
 
-from .conftest import API_KEY, Tracing, load_case
+from otel_llmlog.convert import to_generation_records, to_payloads
+from otel_llmlog.exporters import JsonLogExporter, OtelLogsExporter
+
+from .conftest import API_KEY, Tracing, load_case, recorded_call, recorded_cases
 
 KEY_SHA256 = hashlib.sha256(API_KEY.encode()).hexdigest()
 
@@ -98,3 +114,94 @@ def test_key_is_never_exported(tracing_content: Tracing, openai_client: Any, sta
 
     # the key did reach the server: what is scrubbed is the telemetry, not the call
     assert all(r.headers["authorization"] == f"Bearer {API_KEY}" for r in standin.requests[-7:])
+
+
+# --- every recorded exchange, the key given every way ---
+
+#: what must never be exported: the key, the key without its prefix, and each header value carrying it
+SECRETS = (API_KEY, API_KEY[3:], f"Bearer {API_KEY}")
+SDKS = {"openai": (openai.OpenAI, "OPENAI_API_KEY"), "anthropic": (anthropic.Anthropic, "ANTHROPIC_API_KEY")}
+#: what the client is given in "headers" mode, where only the headers carry the key
+PLACEHOLDER = "placeholder-key-not-secret"
+
+
+def client_for(provider: str, case: str, mode: str, standin: Any, http: httpx2.Client) -> Any:
+    """A client of ``provider`` on ``case``, given the key the ``mode`` way (the environment is set by the test)."""
+    cls, _ = SDKS[provider]
+    kwargs: dict[str, Any] = {"base_url": standin.base_url(case), "max_retries": 0, "http_client": http}
+    if mode == "client":
+        kwargs["api_key"] = API_KEY
+    elif mode == "headers":
+        kwargs["api_key"] = PLACEHOLDER
+        kwargs["default_headers"] = {"Authorization": f"Bearer {API_KEY}", "x-api-key": API_KEY}
+    return cls(**kwargs)
+
+
+def replay_everything(mode: str, standin: Any) -> int:
+    """Every recorded case of both SDKs, streams read to their end; errors are the recordings' own."""
+    calls = 0
+    with httpx2.Client() as http:  # one connection pool (and SSL context) for all the clients
+        for provider in SDKS:
+            for case in recorded_cases(provider):
+                client = client_for(provider, case, mode, standin, http)
+                with contextlib.suppress(openai.APIStatusError, anthropic.APIStatusError):
+                    result = recorded_call(client, provider, case)
+                    if isinstance(result, openai.Stream | anthropic.Stream):
+                        list(result)
+                calls += 1
+    return calls
+
+
+def metric_text(tracing: Tracing) -> str:
+    data = tracing.reader.get_metrics_data()
+    return data.to_json() if data is not None else ""
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the recordings name deprecated models
+@pytest.mark.parametrize("mode", ["client", "environment", "headers"])
+def test_key_is_never_exported_from_any_recorded_exchange(mode: str, standin: Any, monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    for _, env in SDKS.values():
+        if mode == "environment":
+            monkeypatch.setenv(env, API_KEY)
+        else:
+            monkeypatch.delenv(env, raising=False)
+    tracing = Tracing(capture=True)
+    log_path = tmp_path / "calls.jsonl"
+    logs = InMemoryLogRecordExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    tracing.provider.add_span_processor(SimpleSpanProcessor(JsonLogExporter(log_path)))
+    tracing.provider.add_span_processor(SimpleSpanProcessor(OtelLogsExporter(logger_provider)))
+    seen = len(standin.requests)
+    try:
+        calls = replay_everything(mode, standin)
+        spans = tracing.spans()
+        tracing.provider.force_flush()
+    finally:
+        tracing.close()
+
+    # the key did reach the server, on every request: what is kept out is the telemetry, not the call
+    sent = standin.requests[seen:]
+    assert len(sent) == calls == len(spans)
+    assert all(any(API_KEY in r.headers.get(name, "") for name in ("authorization", "x-api-key")) for r in sent)
+    key_hash = hashlib.sha256((PLACEHOLDER if mode == "headers" else API_KEY).encode()).hexdigest()
+    assert {s.attributes["llmlog.api_key.sha256"] for s in spans} == {key_hash}
+
+    records = list(logs.get_finished_logs())
+    payloads = to_payloads(spans)
+    lines = log_path.read_text().splitlines()
+    llm_calls = [s for s in spans if s.attributes["gen_ai.operation.name"] not in ("apply_guardrail", "retrieval")]
+    assert len(records) == len(payloads) == len(lines) == len(llm_calls)
+    exported = {
+        "spans": "\n".join(span_text(s) for s in spans),
+        "log records": "\n".join(r.to_json() for r in records),
+        "metrics": metric_text(tracing),
+        "json log": "\n".join(lines),
+        "payloads": "\n".join(p.model_dump_json() for p in payloads),
+        "generation records": "\n".join(g.model_dump_json() for g in to_generation_records(spans)),
+    }
+    for where, text in exported.items():
+        assert text, where
+        for secret in SECRETS:
+            assert secret not in text, (where, secret)

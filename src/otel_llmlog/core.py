@@ -374,10 +374,10 @@ class Call:
             return
         rec = self.rec
         rec.error = exc
-        rec.error_type = error_type_of(exc)
-        response = getattr(exc, "response", None)
-        request = getattr(exc, "request", None) if response is None else getattr(response, "request", None)
-        try:
+        try:  # whatever fails here, the span below still ends and the caller still gets ``exc``
+            rec.error_type = error_type_of(exc)
+            response = getattr(exc, "response", None)
+            request = getattr(exc, "request", None) if response is None else getattr(response, "request", None)
             if response is not None:
                 rec.http_status = response.status_code
                 rec.provider_request_id = _header(response.headers, self.provider.request_id_header)

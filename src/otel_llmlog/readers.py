@@ -128,8 +128,17 @@ class SpanRecord:
     source: str | None = None
 
 
+#: characters that end a line for ``str.splitlines`` (and other control characters)
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
 class ReadError(Exception):
-    """Bad input: ``str(err) == f"{path}:{line}: {reason}"``."""
+    """Bad input: ``str(err) == f"{path}:{line}: {reason}"``, always one line.
+
+    Reasons quote the input (an unknown key, a backend's error message), which may hold newlines
+    and other control characters; they are shown escaped (``\\n``, ``\\x1e``), so that one error
+    is one line of a report whoever splits it.
+    """
 
     def __init__(self, path: str, line: int, reason: str) -> None:
         super().__init__(path, line, reason)
@@ -138,7 +147,8 @@ class ReadError(Exception):
         self.reason = reason
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
+        text = f"{self.path}:{self.line}: {self.reason}"
+        return _LINE_BREAKING.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,16 +215,18 @@ def detect_format(head: bytes) -> Format:
     JSON (the first non-blank byte is ``{`` or ``[``) is Jaeger JSON or OTLP JSON by the first
     key that only one of them uses; OTLP JSON is a single document when its first line is a lone
     ``{`` or ``[`` (pretty-printed) or when its second line is indented, and JSON lines otherwise
-    (a one-line document read as JSON lines gives the same records). Anything else is taken for
-    protobuf, which its reader then checks. Empty or blank input is ``"otlp-json-lines"`` (no
-    records, no error).
+    (a one-line document read as JSON lines gives the same records). Input that does not begin like
+    JSON is JSON lines when a later whole line in ``head`` is an OTLP JSON object (its first line
+    is damaged, and only that line is reported), and is otherwise taken for protobuf, which its
+    reader then checks. Empty or blank input is ``"otlp-json-lines"`` (no records, no error).
     """
     text = head[len(_BOM) :] if head.startswith(_BOM) else head
     stripped = text.lstrip(b" \t\r\n")
     if not stripped:
         return "otlp-json-lines"
     if stripped[:1] not in (b"{", b"["):
-        return "otlp-protobuf"
+        # a JSON-lines file whose first line is damaged from its first byte: the lines after it say so
+        return "otlp-json-lines" if _json_line_after_first(stripped) else "otlp-protobuf"
     if _is_jaeger(stripped):
         return "jaeger-json"
     lines = [line for line in stripped.split(b"\n") if line.strip()]
@@ -235,6 +247,20 @@ def detect_format(head: bytes) -> Format:
 
 _OTLP_MARKERS = (b'"resourceSpans"', b'"resource_spans"', b'"scopeSpans"', b'"scope_spans"', b'"instrumentationLibrarySpans"')
 _JAEGER_MARKERS = (b'"traceID"', b'"spanID"', b'"operationName"', b'"processes"', b'"processID"')
+
+
+def _json_line_after_first(text: bytes) -> bool:
+    """Whether a whole line after the first is an OTLP JSON object. Protobuf carries no key names,
+    so only a string attribute holding such a line whole, newlines around it, could fool this."""
+    for line in text.split(b"\n")[1:-1]:  # the last piece may be cut off at the end of the head
+        line = line.strip()
+        if line[:1] == b"{" and any(marker in line for marker in _OTLP_MARKERS):
+            try:
+                if isinstance(json.loads(line), dict):
+                    return True
+            except ValueError:
+                continue
+    return False
 
 
 def _is_jaeger(text: bytes) -> bool:

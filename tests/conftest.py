@@ -94,29 +94,29 @@ def tracing_content() -> Iterator[Tracing]:
     t.close()
 
 
+def client_factory(standin: StandIn, sync_cls: Any, async_cls: Any) -> Callable[..., Any]:
+    """``make(case, async_=False, **kwargs)``: a real SDK client on the stand-in's recorded ``case``."""
+
+    def make(case: str, *, async_: bool = False, **kwargs: Any):
+        kwargs.setdefault("max_retries", 0)
+        cls = async_cls if async_ else sync_cls
+        return cls(api_key=API_KEY, base_url=standin.base_url(case), **kwargs)
+
+    return make
+
+
 @pytest.fixture
 def openai_client(standin: StandIn):
     import openai
 
-    def make(case: str, *, async_: bool = False, **kwargs: Any):
-        kwargs.setdefault("max_retries", 0)
-        cls = openai.AsyncOpenAI if async_ else openai.OpenAI
-        return cls(api_key=API_KEY, base_url=standin.base_url(case), **kwargs)
-
-    return make
+    return client_factory(standin, openai.OpenAI, openai.AsyncOpenAI)
 
 
 @pytest.fixture
 def anthropic_client(standin: StandIn):
-    """Like ``openai_client``: a real ``anthropic`` client on the stand-in's recorded ``case``."""
     import anthropic
 
-    def make(case: str, *, async_: bool = False, **kwargs: Any):
-        kwargs.setdefault("max_retries", 0)
-        cls = anthropic.AsyncAnthropic if async_ else anthropic.Anthropic
-        return cls(api_key=API_KEY, base_url=standin.base_url(case), **kwargs)
-
-    return make
+    return client_factory(standin, anthropic.Anthropic, anthropic.AsyncAnthropic)
 
 
 def recorded_cases(provider: str) -> list[str]:

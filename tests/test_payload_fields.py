@@ -129,6 +129,7 @@ def make_calls(openai_client: Any, anthropic_client: Any) -> None:
             model="this-model-does-not-exist", messages=[{"role": "user", "content": "q"}])
 
 
+@pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")  # the recording's model
 def test_every_field_is_filled_by_some_call_or_documented_as_never(tracing_content, openai_client, anthropic_client) -> None:
     make_calls(openai_client, anthropic_client)
     records = [p.model_dump(mode="json") for p in to_payloads(tracing_content.spans())]

@@ -212,3 +212,51 @@ def test_memory_stays_flat_as_the_input_grows(tracing, openai_client, tmp_path: 
 
     small, large = peak(300), peak(1_200)
     assert large < small * 1.25, (small, large)
+
+
+def test_what_the_real_otlp_exporter_sends_converts_to_the_live_payloads(tracing_content, openai_client, tmp_path: Path, capsys) -> None:
+    """The SDK's own OTLP/HTTP exporter posts to a loopback receiver that stores each body as the
+    Collector's proto file does (4-byte size, message); `convert` of that file, and of its JSON
+    form, gives exactly the payloads of the live spans."""
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from google.protobuf.json_format import MessageToJson
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    bodies: list[bytes] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            data = self.rfile.read(int(self.headers["Content-Length"]))
+            bodies.append(gzip.decompress(data) if self.headers.get("Content-Encoding") == "gzip" else data)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        run_fixture_calls(openai_client)
+        live = tracing_content.spans()
+        exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{server.server_port}/v1/traces", timeout=10)
+        assert exporter.export(live[:1]).name == "SUCCESS" and exporter.export(live[1:]).name == "SUCCESS"
+        exporter.shutdown()
+    finally:
+        server.shutdown()
+    assert len(bodies) == 2
+    proto_file = tmp_path / "traces.binpb"
+    proto_file.write_bytes(b"".join(len(b).to_bytes(4, "big") + b for b in bodies))
+    json_file = tmp_path / "traces.jsonl"
+    json_file.write_text("".join(MessageToJson(ExportTraceServiceRequest.FromString(b), indent=None) + "\n" for b in bodies))
+    expected = [p.model_dump(mode="json") for p in to_payloads(live)]
+    for path in (proto_file, json_file):
+        assert main(["convert", str(path)]) == 0
+        got = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert got == expected, path.name

@@ -1,9 +1,10 @@
 """Fault injection: every step of the instrumentation made to raise, in turn; the caller never notices.
 
 The steps are not listed by hand. They are every function and method the core, the content policy,
-the price book's ``cost`` and each provider module define, found by introspection, minus the guards
-(the methods whose job is to catch: faulting a guard removes the guard itself, which proves nothing)
-and the few that only run when ``instrument()`` is called. A profiled run of the scenarios below (real
+the metrics queue, the price book's ``cost`` and each provider module define, found by introspection,
+minus the guards (the methods whose job is to catch: faulting a guard removes the guard itself, which
+proves nothing), the few that only run when ``instrument()`` is called, and the metrics queue's
+recording side, which runs off the call. A profiled run of the scenarios below (real
 ``openai`` and ``anthropic`` SDKs against the stand-in, sync and async; plain, streamed, left early,
 broken by the caller, cut by the network, raw responses, HTTP errors, an error event inside a stream)
 tells which scenarios reach each step, and a step no scenario reaches fails the test, so a new
@@ -37,7 +38,7 @@ import httpx2
 import openai
 import pytest
 
-from otel_llmlog import content, core
+from otel_llmlog import content, core, metrics
 from otel_llmlog.pricing import PriceBook
 from otel_llmlog.providers import anthropic as anthropic_provider
 from otel_llmlog.providers import openai as openai_provider
@@ -59,17 +60,16 @@ GUARDS: dict[str, str] = {
     "core.process_response_wrapper": "the response hook itself",
     "core.async_process_response_wrapper": "the response hook itself",
     "core.Call.result": "routes what request returned",
-    "core.Call.chunk": "one stream chunk",
     "core.Call.stream_done": "a stream's end",
     "core.Call.closed": "a response closed",
     "core.Call.abandoned": "a stream garbage-collected",
     "core.Call.fail": "an error of the call",
     "core.Call.finish": "ends the span whatever failed before",
     "core.SyncTap.__iter__": "called by the SDK's stream",
-    "core.SyncTap.__next__": "called by the SDK's stream",
+    "core.SyncTap.__next__": "called by the SDK's stream; reads each chunk",
     "core.SyncTap.__del__": "called by the garbage collector",
     "core.AsyncTap.__aiter__": "called by the SDK's stream",
-    "core.AsyncTap.__anext__": "called by the SDK's stream",
+    "core.AsyncTap.__anext__": "called by the SDK's stream; reads each chunk",
     "core.AsyncTap.__del__": "called by the garbage collector",
     "anthropic.sdk_call_span_wrapper": "the hook on the anthropic SDK's own call span",
 }
@@ -82,6 +82,21 @@ AT_INSTRUMENT: dict[str, str] = {
     "content.max_length_from_env": "the content length setting",
 }
 
+#: Run off the call: where queued metric measurements are recorded (a collection, the drain thread,
+#: ``uninstrument()``), never by a call below the queue's bound (checked by ``test_left_out_steps_are_never_run``;
+#: a failing entry is in ``test_metrics``). What a call runs of the module (``defer``, ``dimensions``) is faulted here.
+OFF_THE_CALL: dict[str, str] = {
+    "metrics.drain": "records queued measurements",
+    "metrics._record": "records one call's measurements",
+    "metrics.collect_callback": "the drain instrument's callback, at collection",
+    "metrics._overflow": "only past DRAIN_AT queued calls",
+    "metrics._Drainer.__init__": "at import",
+    "metrics._Drainer.signal": "only past DRAIN_AT queued calls",
+    "metrics._Drainer._run": "the drain thread",
+    "metrics._Drainer.after_fork": "in a forked child",
+    "metrics.register": "the drain instrument, at instrument()",
+}
+
 #: Defaults of the extractor interface that every provider overrides where a call would run them
 #: (checked by ``test_left_out_steps_are_never_run``).
 UNREACHED: dict[str, str] = {
@@ -91,7 +106,7 @@ UNREACHED: dict[str, str] = {
     "core.StreamState.chunk": "every stream state reads its own chunks",
 }
 
-LEFT_OUT = GUARDS.keys() | AT_INSTRUMENT.keys() | UNREACHED.keys()
+LEFT_OUT = GUARDS.keys() | AT_INSTRUMENT.keys() | UNREACHED.keys() | OFF_THE_CALL.keys()
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,7 @@ def defined_in(module: ModuleType, label: str) -> Iterator[Step]:
 FOUND: list[Step] = [
     *defined_in(core, "core"),
     *defined_in(content, "content"),
+    *defined_in(metrics, "metrics"),
     Step("pricing.PriceBook.cost", PriceBook, "cost", PriceBook.cost),
     *(step for module in PROVIDER_MODULES for step in defined_in(module, module.__name__.rsplit(".", 1)[-1])),
 ]
@@ -409,7 +425,8 @@ def inject(monkeypatch: pytest.MonkeyPatch, step: Step, fault: Callable[..., Any
 def test_left_out_steps_are_never_run(call_paths: dict[Scenario, frozenset[CodeType]]) -> None:
     """What is left out as run only by instrument() or as unreachable hides no step a call runs."""
     ran = frozenset().union(*call_paths.values())
-    assert [s.name for s in FOUND if s.code in ran and (s.name in AT_INSTRUMENT or s.name in UNREACHED)] == []
+    left_out = AT_INSTRUMENT.keys() | UNREACHED.keys() | OFF_THE_CALL.keys()
+    assert [s.name for s in FOUND if s.code in ran and s.name in left_out] == []
 
 
 @pytest.mark.parametrize("step", STEPS, ids=str)

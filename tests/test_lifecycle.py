@@ -1043,3 +1043,55 @@ async def test_tasks(tracing, openai_client) -> None:
         assert tokens(span) == (12, 5)
         assert span.attributes["gen_ai.response.id"] == (STREAM_ID if stream else BASIC_ID)
         assert span.attributes.get("llmlog.stream.chunks") == (STREAM_CHUNKS if stream else None)
+
+
+# --- 8. nothing of a call waits for the cyclic garbage collector ---
+
+
+def _cyclic_garbage(run: Any) -> int:
+    """Objects that ``run`` leaves in reference cycles (freed only by the cyclic collector)."""
+    run()  # warm-up: first-call caches
+    gc.collect()
+    gc.disable()
+    try:
+        run()
+        return gc.collect()
+    finally:
+        gc.enable()
+
+
+def test_ended_calls_leave_no_reference_cycles(tracing, openai_client) -> None:
+    """The hooks put on a response (``close``, raw ``parse``) hold the response's own bound methods; they
+    come off when the call ends, so the response, the call and its span go as soon as the caller drops
+    them, as they do uninstrumented."""
+    stream_client, basic_client = openai_client(STREAM), openai_client(BASIC)
+
+    def consumed() -> None:
+        list(stream_client.chat.completions.create(**STREAM_BODY))
+
+    def left_early() -> None:
+        stream = stream_client.chat.completions.create(**STREAM_BODY)
+        next(iter(stream))
+        stream.close()
+
+    def abandoned() -> None:
+        stream = stream_client.chat.completions.create(**STREAM_BODY)
+        next(iter(stream))
+        del stream
+
+    def streaming_response() -> None:
+        with basic_client.chat.completions.with_streaming_response.create(**BASIC_BODY) as response:
+            response.parse()
+
+    for run in (consumed, left_early, abandoned, streaming_response):
+        assert _cyclic_garbage(run) == 0, run.__name__
+    assert len(tracing.spans()) == 8
+
+
+def test_hooks_come_off_when_the_call_ends(tracing, openai_client) -> None:
+    stream = openai_client(STREAM).chat.completions.create(**STREAM_BODY)
+    assert "close" in vars(stream.response)  # hooked while the call runs
+    list(stream)
+    assert "close" not in vars(stream.response)
+    stream.close()  # the SDK's own close, as uninstrumented
+    assert len(tracing.spans()) == 1

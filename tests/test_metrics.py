@@ -149,3 +149,112 @@ def test_histograms_use_the_conventions_buckets(tracing: Tracing, openai_client:
     tokens = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]
     assert list(metrics[DURATION].data.data_points[0].explicit_bounds) == seconds
     assert list(metrics[TOKENS].data.data_points[0].explicit_bounds) == tokens
+
+
+# --- measurements are queued by the call and recorded off the calling thread (otel_llmlog.metrics) ---
+
+
+def test_only_the_conventions_metrics_are_exported(tracing: Tracing, openai_client: Any) -> None:
+    """The instrument that drains the queue at collection reports nothing, so it never shows up."""
+    run(openai_client, "chat_completion_basic")
+    assert set(metrics_of(tracing)) == {DURATION, TOKENS, COST}
+    run(openai_client, "chat_completion_streaming_include_usage")
+    assert set(metrics_of(tracing)) == {DURATION, TOKENS, COST, TTFC}
+
+
+def test_a_call_records_nothing_in_the_sdk_itself(tracing: Tracing, openai_client: Any) -> None:
+    """The call only queues; the next collection records what is queued, before it reads the instruments."""
+    from otel_llmlog import metrics
+
+    metrics.drain()
+    run(openai_client, "chat_completion_basic")
+    assert len(metrics._PENDING) == 1
+    assert metrics_of(tracing)[DURATION].data.data_points[0].count == 1
+    assert len(metrics._PENDING) == 0
+    # a collection with nothing queued exports the same cumulative point again
+    assert metrics_of(tracing)[DURATION].data.data_points[0].count == 1
+
+
+def test_exemplars_link_to_the_calls_span(tracing: Tracing, openai_client: Any) -> None:
+    run(openai_client, "chat_completion_basic")
+    span = tracing.one()
+    (point,) = metrics_of(tracing)[DURATION].data.data_points
+    (exemplar,) = point.exemplars
+    assert (exemplar.trace_id, exemplar.span_id) == (span.context.trace_id, span.context.span_id)
+
+
+def test_uninstrument_records_what_is_queued(openai_client: Any) -> None:
+    from otel_llmlog import metrics
+
+    tracing = Tracing(capture=False)
+    try:
+        run(openai_client, "chat_completion_basic")
+        assert len(metrics._PENDING) == 1
+    finally:
+        tracing.close()
+    assert len(metrics._PENDING) == 0
+    assert metrics_of(tracing)[DURATION].data.data_points[0].count == 1
+
+
+def test_a_long_queue_is_drained_by_a_background_thread(
+    tracing: Tracing, openai_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without any collection, the queue does not grow past its threshold for long: the call that
+    takes it past ``DRAIN_AT`` wakes a daemon thread, which records it (the callers do not)."""
+    import time
+
+    from otel_llmlog import metrics
+
+    metrics.drain()
+    monkeypatch.setattr(metrics, "DRAIN_AT", 3)
+    client = openai_client("chat_completion_basic")
+    body = load_case("openai", "chat_completion_basic")["request"]["body"]
+    callers: list[str] = []
+    record = metrics._record
+
+    def watched(*args: Any) -> None:
+        callers.append(metrics.threading.current_thread().name)
+        record(*args)
+
+    monkeypatch.setattr(metrics, "_record", watched)
+    for _ in range(4):
+        client.chat.completions.create(**body)
+    deadline = time.monotonic() + 10
+    while metrics._PENDING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not metrics._PENDING
+    assert set(callers) == {"otel-llmlog-metrics"} and len(callers) == 4
+    (point,) = metrics_of(tracing)[DURATION].data.data_points
+    assert point.count == 4
+
+
+def test_past_the_hard_limit_callers_record_two_entries_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drain thread that never runs (starved of the GIL by a CPU-bound loop) cannot let the queue grow
+    without bound: past ``HARD_LIMIT`` every new entry makes its caller record two."""
+    from otel_llmlog import metrics
+
+    metrics.drain()
+    recorded: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(metrics, "_record", lambda *entry: recorded.append(entry))
+    monkeypatch.setattr(metrics._DRAINER, "signal", lambda: None)  # the thread never gets to run
+    monkeypatch.setattr(metrics, "DRAIN_AT", 2)
+    monkeypatch.setattr(metrics, "HARD_LIMIT", 4)
+    for i in range(10):
+        metrics.defer((i,))
+    # entries 0-4 queue up; from the fifth on, each call records the two oldest
+    assert [e[0] for e in recorded] == list(range(10))[: len(recorded)]
+    assert len(metrics._PENDING) <= 4
+    metrics.drain()
+    assert [e[0] for e in recorded] == list(range(10))
+
+
+def test_a_failing_entry_costs_only_itself(tracing: Tracing, openai_client: Any) -> None:
+    """Recording happens off the call, in a reader's collection: one entry that cannot be recorded is
+    logged and skipped, the others are recorded and the collection goes on."""
+    from otel_llmlog import metrics
+
+    metrics.drain()
+    run(openai_client, "chat_completion_basic")
+    metrics._PENDING.appendleft(("not", "an entry"))
+    assert metrics_of(tracing)[DURATION].data.data_points[0].count == 1
+    assert not metrics._PENDING

@@ -35,7 +35,7 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from . import content
+from . import content, metrics
 from . import semconv as sc
 from .pricing import PriceBook
 from .record import CallRecord
@@ -141,7 +141,9 @@ class Settings:
 # --- small caches keyed by client facts, so the hot path does no parsing or hashing twice ---
 
 _KEY_HASHES: dict[str, str] = {}
-_SERVERS: dict[str, tuple[str | None, int | None]] = {}
+#: id(base URL object) -> (that object, (host, port)); the entry holds the object, so its id cannot be
+#: reused while the entry exists, and a client keeps its base URL object from call to call
+_SERVERS: dict[int, tuple[Any, tuple[str | None, int | None]]] = {}
 
 
 def api_key_sha256(key: str) -> str:
@@ -155,14 +157,14 @@ def api_key_sha256(key: str) -> str:
 
 def server_of(client: Any) -> tuple[str | None, int | None]:
     base = client.base_url
-    key = str(base)
-    found = _SERVERS.get(key)
-    if found is None:
-        if len(_SERVERS) > 256:
-            _SERVERS.clear()
-        port = base.port or (443 if base.scheme == "https" else 80)
-        found = _SERVERS[key] = (base.host or None, port)
-    return found
+    found = _SERVERS.get(id(base))
+    if found is not None and found[0] is base:
+        return found[1]
+    if len(_SERVERS) > 256:
+        _SERVERS.clear()
+    server = (base.host or None, base.port or (443 if base.scheme == "https" else 80))
+    _SERVERS[id(base)] = (base, server)
+    return server
 
 
 def scrub(text: str, secret: str | None) -> str:
@@ -189,7 +191,8 @@ def _header(headers: Any, name: str) -> str | None:
 class Call:
     """One instrumented call: its span, its record, and the guarantee that it ends once."""
 
-    __slots__ = ("settings", "provider", "endpoint", "rec", "span", "secret", "state", "in_next", "ended", "handling", "_cost_amount")
+    __slots__ = ("settings", "provider", "endpoint", "rec", "span", "secret", "state", "hooks", "in_next", "ended", "handling",
+                 "_cost_amount")
 
     def __init__(self, settings: Settings, provider: Provider, endpoint: Endpoint, rec: CallRecord, secret: str | None):
         self.settings = settings
@@ -198,6 +201,8 @@ class Call:
         self.rec = rec
         self.secret = secret
         self.state: StreamState | None = None
+        #: (object, name, hook, had its own attribute, that attribute) per hook put on an SDK object
+        self.hooks: list[tuple[Any, str, Any, bool, Any]] | None = None
         self.in_next = False
         self.ended = False
         #: an exception already being handled when the call began (the call runs in an ``except``
@@ -284,8 +289,8 @@ class Call:
                     call.in_next = False
                 return observe(parsed)
 
-        raw.parse = parse
-        self._hook_close(raw.http_response)
+        self._hook(raw, "parse", parse)
+        self._hook_close(raw.http_response, parse_is_async)
 
     def _parsed(self, parsed: Any, end: bool = True) -> None:
         if self.rec.stream and hasattr(parsed, "_iterator") and hasattr(parsed, "response"):
@@ -302,41 +307,60 @@ class Call:
             return
         self.state = self.endpoint.stream_state(self.rec, self.settings.capture_content)
         inner = stream._iterator
-        stream._iterator = AsyncTap(inner, self) if hasattr(inner, "__anext__") else SyncTap(inner, self)
-        self._hook_close(stream.response)
+        is_async = hasattr(inner, "__anext__")
+        stream._iterator = AsyncTap(inner, self) if is_async else SyncTap(inner, self)
+        self._hook_close(stream.response, is_async)
 
-    def _hook_close(self, http: Any) -> None:
+    def _hook_close(self, http: Any, is_async: bool) -> None:
         """End the span when the HTTP response is closed by anyone but the SDK's own stream end.
 
         Every stream class and stream helper of both SDKs closes the same ``httpx`` response,
-        so hooking that one object covers ``close()``, ``with`` blocks and helpers alike.
+        so hooking that one object covers ``close()``, ``with`` blocks and helpers alike. A response
+        of an async client is closed with ``aclose()`` (its ``close()`` refuses to), a sync one
+        with ``close()``, so only that one is hooked.
         """
         call = self
-        if hasattr(http, "aclose"):
+        if is_async:
             original_aclose = http.aclose
 
             async def aclose() -> None:
                 call.closed()
                 await original_aclose()
 
-            http.aclose = aclose
+            self._hook(http, "aclose", aclose)
+            return
         original_close = http.close
 
         def close() -> None:
             call.closed()
             original_close()
 
-        http.close = close
+        self._hook(http, "close", close)
 
-    def chunk(self, item: Any) -> None:
-        rec = self.rec
-        if rec.first_chunk_ns is None:
-            rec.first_chunk_ns = time.time_ns()
-        rec.chunks += 1
-        try:
-            self.state.chunk(item)  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001
-            logger.debug("otel-llmlog: failed to read a stream chunk", exc_info=True)
+    def _hook(self, obj: Any, name: str, hook: Any) -> None:
+        """Put ``hook`` in place of ``obj.<name>`` until the call ends (see :meth:`_unhook`)."""
+        own = vars(obj)
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append((obj, name, hook, name in own, own.get(name)))
+        setattr(obj, name, hook)
+
+    def _unhook(self) -> None:
+        """Take the hooks off again once the span has ended.
+
+        A hook holds the method it replaces, bound to the very object it is stored on: until it is
+        taken off, that object, this call and its span form a reference cycle that only the cyclic
+        garbage collector frees (about 90 objects per stream, and more for every collection to
+        scan). Once the call has ended the hooks have nothing left to observe, so each is replaced
+        by what was there before it, unless something else has replaced it since.
+        """
+        hooks, self.hooks = self.hooks, None
+        for obj, name, hook, had, before in reversed(hooks or ()):
+            if vars(obj).get(name) is hook:
+                if had:
+                    setattr(obj, name, before)
+                else:
+                    delattr(obj, name)
 
     def stream_done(self) -> None:
         try:
@@ -410,9 +434,14 @@ class Call:
             logger.debug("otel-llmlog: failed to write span attributes", exc_info=True)
         finally:
             span.end(end_time=rec.end_ns or time.time_ns())
+        if self.hooks is not None:
+            try:
+                self._unhook()
+            except Exception:  # noqa: BLE001
+                logger.debug("otel-llmlog: failed to take hooks off a response", exc_info=True)
         try:
             if self.endpoint.kind == "llm":
-                record_metrics(self.settings, rec, self._cost_amount)
+                record_metrics(self.settings, rec, self._cost_amount, span.get_span_context())
         except Exception:  # noqa: BLE001
             logger.debug("otel-llmlog: failed to record metrics", exc_info=True)
 
@@ -483,10 +512,12 @@ class Call:
                 a[sc.USAGE_COST_CURRENCY] = "USD"
                 a[sc.USAGE_COST_SOURCE] = "local"
                 a[sc.COST_PRICE_SOURCE] = cost.source
-                a[sc.COST_FEE_ITEMS] = [f.code for f in cost.items]
-                a[sc.COST_FEE_TOKENS] = [f.tokens for f in cost.items]
-                a[sc.COST_FEE_RATES] = [f.rate for f in cost.items]
-                a[sc.COST_FEE_AMOUNTS] = [f.amount for f in cost.items]
+                if cost.items:
+                    a[sc.COST_FEE_ITEMS], a[sc.COST_FEE_TOKENS], a[sc.COST_FEE_RATES], a[sc.COST_FEE_AMOUNTS] = zip(
+                        *cost.items, strict=True
+                    )
+                else:
+                    a[sc.COST_FEE_ITEMS] = a[sc.COST_FEE_TOKENS] = a[sc.COST_FEE_RATES] = a[sc.COST_FEE_AMOUNTS] = ()
         if self.settings.capture_content:
             self._content_attributes(a)
         return a
@@ -552,14 +583,18 @@ class SyncTap:
     """Sits in place of an SDK stream's internal iterator; sees every chunk and the end.
 
     Replacing the iterator (instead of wrapping the stream) keeps the SDK's own stream object,
-    its type, and every helper built on it exactly as they are.
+    its type, and every helper built on it exactly as they are. ``__next__`` runs once per
+    chunk, so it reads each chunk itself (no further call frame of the core) and takes the
+    clock only for the first one.
     """
 
-    __slots__ = ("_inner", "_call")
+    __slots__ = ("_inner", "_call", "_rec", "_state")
 
     def __init__(self, inner: Any, call: Call) -> None:
         self._inner = inner
         self._call = call
+        self._rec = call.rec
+        self._state = call.state
 
     def __iter__(self) -> SyncTap:
         return self
@@ -578,7 +613,14 @@ class SyncTap:
             call.fail(exc)
             raise
         call.in_next = False
-        call.chunk(item)
+        rec = self._rec
+        if not rec.chunks:
+            rec.first_chunk_ns = time.time_ns()
+        rec.chunks += 1
+        try:
+            self._state.chunk(item)
+        except Exception:  # noqa: BLE001 - never let instrumentation reach the caller
+            logger.debug("otel-llmlog: failed to read a stream chunk", exc_info=True)
         return item
 
     def __del__(self) -> None:
@@ -589,13 +631,16 @@ class SyncTap:
 
 
 class AsyncTap:
-    """The async twin of :class:`SyncTap`."""
+    """The async twin of :class:`SyncTap` (its per-chunk lines are repeated, not shared: a shared
+    helper would be one more call per chunk)."""
 
-    __slots__ = ("_inner", "_call")
+    __slots__ = ("_inner", "_call", "_rec", "_state")
 
     def __init__(self, inner: Any, call: Call) -> None:
         self._inner = inner
         self._call = call
+        self._rec = call.rec
+        self._state = call.state
 
     def __aiter__(self) -> AsyncTap:
         return self
@@ -614,7 +659,14 @@ class AsyncTap:
             call.fail(exc)
             raise
         call.in_next = False
-        call.chunk(item)
+        rec = self._rec
+        if not rec.chunks:
+            rec.first_chunk_ns = time.time_ns()
+        rec.chunks += 1
+        try:
+            self._state.chunk(item)
+        except Exception:  # noqa: BLE001 - never let instrumentation reach the caller
+            logger.debug("otel-llmlog: failed to read a stream chunk", exc_info=True)
         return item
 
     def __del__(self) -> None:
@@ -634,7 +686,11 @@ TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4
 
 
 class Instruments:
-    """The GenAI client instruments plus a cost counter, created once per ``instrument()``."""
+    """The GenAI client instruments plus a cost counter, created once per ``instrument()``.
+
+    Calls do not record into them directly: see :mod:`otel_llmlog.metrics` (``active`` is False
+    when they are no-op instruments, and then nothing is queued at all).
+    """
 
     def __init__(self, meter: Any) -> None:
         def histogram(name: str, unit: str, buckets: list[float] | list[int]) -> Any:
@@ -646,6 +702,7 @@ class Instruments:
         self.ttfc = histogram(sc.METRIC_TIME_TO_FIRST_CHUNK, "s", SECONDS_BUCKETS)
         self.tokens = histogram(sc.METRIC_TOKEN_USAGE, "{token}", TOKEN_BUCKETS)
         self.cost = meter.create_counter(sc.METRIC_COST, unit="USD", description=sc.METRICS[sc.METRIC_COST][2])
+        self.active = metrics.register(meter, self.duration)
 
 
 def identity(rec: CallRecord) -> dict[str, Any]:
@@ -660,26 +717,25 @@ def identity(rec: CallRecord) -> dict[str, Any]:
     return attrs
 
 
-def record_metrics(settings: Settings, rec: CallRecord, cost: float | None) -> None:
+def record_metrics(settings: Settings, rec: CallRecord, cost: float | None, span_context: Any = None) -> None:
+    """Queue the call's measurements (duration, time to first chunk, tokens, cost); see :mod:`.metrics`.
+
+    ``span_context`` (of the call's span) links the measurements' exemplars to the call.
+    """
     inst = settings.instruments
-    if inst is None:
+    if inst is None or not inst.active:
         return
-    dims = identity(rec)
-    if rec.response_model:
-        dims[sc.RESPONSE_MODEL] = rec.response_model
-    if rec.error_type:
-        dims[sc.ERROR_TYPE] = rec.error_type
-    end = rec.end_ns or rec.start_ns
-    inst.duration.record((end - rec.start_ns) / 1e9, dims)
-    if rec.first_chunk_ns is not None:
-        inst.ttfc.record((rec.first_chunk_ns - rec.start_ns) / 1e9, dims)
+    if span_context is not None and span_context.trace_flags.sampled:
+        trace_id, span_id = span_context.trace_id, span_context.span_id
+    else:
+        trace_id = span_id = 0
+    dims = metrics.dimensions((rec.operation, rec.provider, rec.request_model, rec.server_address, rec.server_port,
+                               rec.response_model, rec.error_type))
+    start = rec.start_ns
+    first = rec.first_chunk_ns
     u = rec.usage
-    if u.input_tokens is not None:
-        inst.tokens.record(u.input_tokens, {**dims, sc.TOKEN_TYPE: "input"})
-    if u.output_tokens is not None:
-        inst.tokens.record(u.output_tokens, {**dims, sc.TOKEN_TYPE: "output"})
-    if cost is not None:
-        inst.cost.add(cost, dims)
+    metrics.defer((inst, dims, (rec.end_ns or start) - start, None if first is None else first - start,
+                   u.input_tokens, u.output_tokens, cost, trace_id, span_id))
 
 
 # --- the hooks ---
@@ -693,7 +749,9 @@ def begin(settings: Settings, provider: Provider, client: Any, args: tuple, kwar
     endpoint = provider.endpoint_for(options.url)
     if endpoint is None or not is_instrumentation_enabled():
         return None
-    body = options.json_data if isinstance(options.json_data, Mapping) else {}
+    body = options.json_data
+    if type(body) is not dict and not isinstance(body, Mapping):
+        body = {}
     extra = options.extra_json
     if extra and isinstance(extra, Mapping):  # ``extra_body=``: sent in the same JSON body
         body = {**body, **extra}

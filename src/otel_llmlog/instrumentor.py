@@ -20,6 +20,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 from wrapt import wrap_function_wrapper
 
 from . import content
+from . import metrics as queued_metrics
 from .core import (
     Instruments,
     Provider,
@@ -114,6 +115,7 @@ class LLMLogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             original = getattr(current, "__wrapped__", None)
             if original is not None:
                 setattr(owner, method, original)
+        queued_metrics.drain()  # what calls queued is recorded before the caller reads or shuts down its meters
 
 
 def instrument(

@@ -3,8 +3,10 @@
 Fee items and their codes follow the gateway record this project reproduces (see
 ``docs/payload.md``): ``prompt`` (uncached input), ``completion``, ``input_cache_read``,
 ``input_cache_write_5_min``, ``input_cache_write_1_h``, ``internal_reasoning``, ``audio``.
-Amount = tokens x rate / 1e6, computed in :class:`~decimal.Decimal` so the total is exact to the
-micro-dollar before it becomes a float attribute.
+Amount = tokens x rate / 1e6, exact: rates are scaled once per model to integer nano-dollars per
+million tokens, so each amount is an exact integer numerator and one division gives the correctly
+rounded float, the same as :class:`~decimal.Decimal` arithmetic (which rates with more than nine
+decimals still use).
 
 An unknown model gets no cost and a reason, never 0 and never a default price: a made-up
 number in a cost dashboard is worse than a visible gap.
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .record import Usage
 
@@ -45,8 +47,9 @@ FEE_CODES = (
 _MILLION = Decimal(1_000_000)
 
 
-@dataclass(frozen=True, slots=True)
-class FeeItem:
+class FeeItem(NamedTuple):
+    """One line of a call's bill (a tuple: built several times per call, so it is cheap to make)."""
+
     code: str
     tokens: int
     rate: float  # USD per million tokens
@@ -131,68 +134,103 @@ def compute(rates: Rates, usage: Usage, source: str) -> Cost:
     A token kind the model has no rate for stays inside its parent bucket (a cache write
     without a write rate is billed as prompt), the same rule ``genai-prices`` applies.
     """
-    total_in = usage.input_tokens or 0
-    r = rates.for_input(total_in)
-    if r.prompt is None and r.completion is None:
-        return Cost(None, reason="the price entry has neither an input nor an output rate")
-    prompt = total_in
-    items: list[tuple[str, int, Decimal]] = []
-    read = usage.cache_read_tokens or 0
-    if r.input_cache_read is not None:
-        items.append(("input_cache_read", read, r.input_cache_read))
-        prompt -= read
-    write = usage.cache_write_tokens
-    if write is None:  # only the TTL split was reported
-        write = (usage.cache_write_5m_tokens or 0) + (usage.cache_write_1h_tokens or 0)
-    if r.input_cache_write_5_min is not None:
-        w1h = usage.cache_write_1h_tokens or 0
-        if r.input_cache_write_1_h is None:
-            w1h = 0
-        items.append(("input_cache_write_5_min", write - w1h, r.input_cache_write_5_min))
-        if r.input_cache_write_1_h is not None:
-            items.append(("input_cache_write_1_h", w1h, r.input_cache_write_1_h))
-        prompt -= write
-    audio = usage.audio_input_tokens or 0
-    if audio and r.audio is not None:
-        items.append(("audio", audio, r.audio))
-        prompt -= audio
-    items.insert(0, ("prompt", max(prompt, 0), r.prompt or Decimal(0)))
-    if r.completion is not None:
-        out = usage.output_tokens or 0
-        reasoning = usage.reasoning_tokens or 0
-        if reasoning:
-            items.append(("completion", out - reasoning, r.completion))
-            items.append(("internal_reasoning", reasoning, r.completion if r.internal_reasoning is None else r.internal_reasoning))
-        else:
-            items.append(("completion", out, r.completion))
-    fee_items = []
-    total = 0
-    for code, tokens, rate in items:
-        scaled = _scaled(rate)
-        if scaled is None:  # more than nine decimals: exact Decimal arithmetic instead
-            return _compute_decimal(items, source)
-        nano = tokens * scaled[0]
-        total += nano
-        fee_items.append(FeeItem(code, tokens, scaled[1], nano / _NANO_PER_MILLION))
-    return Cost(total / _NANO_PER_MILLION, tuple(fee_items), source)
+    return _Plan(rates).cost(usage, source)
 
 
 #: rates are USD per million tokens; scaled to integer nano-dollars per million tokens, every
 #: amount is an exact integer numerator, and one int/int division gives the correctly rounded
 #: float - the same float as the exact Decimal result, at a fraction of the cost per call
 _NANO_PER_MILLION = 10**15
-_SCALED: dict[Decimal, tuple[int, float] | None] = {}
+
+#: a fee item's rate as (nano-dollars per million tokens, USD per million tokens as a float)
+_Scaled = tuple[int, float]
+_FREE: _Scaled = (0, 0.0)
 
 
-def _scaled(rate: Decimal) -> tuple[int, float] | None:
-    found = _SCALED.get(rate, False)
-    if found is False:
-        nano = rate * 1_000_000_000
-        found = (int(nano), float(rate)) if nano == nano.to_integral_value() else None
-        if len(_SCALED) > 4096:
-            _SCALED.clear()
-        _SCALED[rate] = found
-    return found  # type: ignore[return-value]
+def _scale(rate: Decimal | None) -> _Scaled | None:
+    if rate is None:
+        return None
+    nano = rate * 1_000_000_000
+    if nano != nano.to_integral_value():
+        raise ArithmeticError("more than nine decimals")
+    return int(nano), float(rate)
+
+
+class _Plan:
+    """One model's :class:`Rates`, scaled once, so pricing a call is a few integer multiplications.
+
+    Rates with more than nine decimals (no table entry has them; an override might) cannot be
+    scaled exactly; those calls are priced in :class:`~decimal.Decimal` instead.
+    """
+
+    __slots__ = ("rates", "scaled", "tiers")
+
+    def __init__(self, rates: Rates) -> None:
+        self.rates = rates
+        self.tiers = tuple((threshold, _Plan(tier)) for threshold, tier in rates.tiers)
+        try:
+            self.scaled: tuple[_Scaled | None, ...] | None = tuple(_scale(rate) for rate in _rate_fields(rates))
+        except ArithmeticError:
+            self.scaled = None
+
+    def cost(self, usage: Usage, source: str) -> Cost:
+        total_in = usage.input_tokens or 0
+        plan = self
+        for threshold, tier in self.tiers:
+            if total_in > threshold:
+                plan = tier
+        r = plan.rates
+        if r.prompt is None and r.completion is None:
+            return Cost(None, reason="the price entry has neither an input nor an output rate")
+        if plan.scaled is None:
+            return _compute_decimal(_fee_items(_rate_fields(r), Decimal(0), usage), source)
+        fee_items = []
+        total = 0
+        for code, tokens, (nano, rate) in _fee_items(plan.scaled, _FREE, usage):
+            amount = tokens * nano
+            total += amount
+            fee_items.append(FeeItem(code, tokens, rate, amount / _NANO_PER_MILLION))
+        return Cost(total / _NANO_PER_MILLION, tuple(fee_items), source)
+
+
+def _rate_fields(r: Rates) -> tuple[Decimal | None, ...]:
+    """The rates :func:`_fee_items` reads, in its order."""
+    return (r.prompt, r.completion, r.input_cache_read, r.input_cache_write_5_min, r.input_cache_write_1_h, r.audio,
+            r.internal_reasoning)
+
+
+def _fee_items(rates: tuple[Any, ...], zero: Any, usage: Usage) -> list[tuple[str, int, Any]]:
+    """(code, tokens, rate) per fee item, for rates in :func:`_rate_fields` order (Decimal or scaled)."""
+    prompt_rate, completion_rate, read_rate, write_5m_rate, write_1h_rate, audio_rate, reasoning_rate = rates
+    prompt = usage.input_tokens or 0
+    items: list[tuple[str, int, Any]] = [("prompt", 0, zero)]
+    if read_rate is not None:
+        read = usage.cache_read_tokens or 0
+        items.append(("input_cache_read", read, read_rate))
+        prompt -= read
+    if write_5m_rate is not None:
+        write = usage.cache_write_tokens
+        if write is None:  # only the TTL split was reported
+            write = (usage.cache_write_5m_tokens or 0) + (usage.cache_write_1h_tokens or 0)
+        w1h = (usage.cache_write_1h_tokens or 0) if write_1h_rate is not None else 0
+        items.append(("input_cache_write_5_min", write - w1h, write_5m_rate))
+        if write_1h_rate is not None:
+            items.append(("input_cache_write_1_h", w1h, write_1h_rate))
+        prompt -= write
+    audio = usage.audio_input_tokens or 0
+    if audio and audio_rate is not None:
+        items.append(("audio", audio, audio_rate))
+        prompt -= audio
+    items[0] = ("prompt", max(prompt, 0), zero if prompt_rate is None else prompt_rate)
+    if completion_rate is not None:
+        out = usage.output_tokens or 0
+        reasoning = usage.reasoning_tokens or 0
+        if reasoning:
+            items.append(("completion", out - reasoning, completion_rate))
+            items.append(("internal_reasoning", reasoning, completion_rate if reasoning_rate is None else reasoning_rate))
+        else:
+            items.append(("completion", out, completion_rate))
+    return items
 
 
 def _compute_decimal(items: list[tuple[str, int, Decimal]], source: str) -> Cost:
@@ -203,6 +241,10 @@ def _compute_decimal(items: list[tuple[str, int, Decimal]], source: str) -> Cost
         total += amount
         fee_items.append(FeeItem(code, tokens, float(rate), float(amount)))
     return Cost(float(total), tuple(fee_items), source)
+
+
+_NO_USAGE = Cost(None, reason="the response reported no token usage")
+_NO_MODEL = Cost(None, reason="the call named no model")
 
 
 class PriceBook:
@@ -220,6 +262,8 @@ class PriceBook:
             except ValueError as exc:
                 raise ValueError(f"prices for {model!r}: {exc}") from None
         self._cache: dict[tuple[str, str, tuple[tuple[str, str], ...], int], Rates | str] = {}
+        #: (provider, response model, request model, context) -> (day, plan, source) or (day, None, Cost)
+        self._decided: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._table_source: str | None = None
 
     @classmethod
@@ -244,9 +288,32 @@ class PriceBook:
 
         ``context`` carries price-relevant facts of the response, such as OpenAI's
         ``service_tier`` (``flex`` is billed at about half the default rates).
+
+        Which rates apply to a (provider, models, context) is decided once per UTC day and
+        kept, so a call pays for a dict lookup and the arithmetic.
         """
-        if not usage.known():
-            return Cost(None, reason="the response reported no token usage")
+        if usage.input_tokens is None and usage.output_tokens is None:
+            return _NO_USAGE
+        if not context:
+            frozen: tuple[tuple[str, str], ...] = ()
+        elif len(context) == 1:
+            frozen = tuple(context.items())
+        else:
+            frozen = tuple(sorted(context.items()))
+        key = (provider, response_model, request_model, frozen)
+        day = int(time.time() // 86400)
+        found = self._decided.get(key)
+        if found is None or found[0] != day:
+            if len(self._decided) > 4096:
+                self._decided.clear()
+            found = self._decided[key] = (day, *self._decide(provider, response_model, request_model, context))
+        plan = found[1]
+        return found[2] if plan is None else plan.cost(usage, found[2])
+
+    def _decide(
+        self, provider: str, response_model: str | None, request_model: str | None, context: Mapping[str, str] | None
+    ) -> tuple[_Plan, str] | tuple[None, Cost]:
+        """(plan, source) of the rates that price a call, or (None, the Cost that says why there are none)."""
         tried: list[str] = []
         for model in (response_model, request_model):
             if model and model not in tried:
@@ -256,14 +323,14 @@ class PriceBook:
         for model in tried:
             override = self._override(provider, model)
             if override is not None:
-                return compute(override, usage, "override")
+                return _Plan(override), "override"
         for model in tried:
             found = self.rates(provider, model, context)
             if isinstance(found, Rates):
-                return compute(found, usage, self.table_source)
+                return _Plan(found), self.table_source
         if not tried:
-            return Cost(None, reason="the call named no model")
-        return Cost(None, reason=f"no price known for model {' / '.join(map(repr, tried))} of provider {provider!r} in {self.table_source}")
+            return None, _NO_MODEL
+        return None, Cost(None, reason=f"no price known for model {' / '.join(map(repr, tried))} of provider {provider!r} in {self.table_source}")
 
     def rates(self, provider: str, model: str, context: Mapping[str, str] | None = None) -> Rates | str:
         """Rates for a model, or a string saying why there are none."""

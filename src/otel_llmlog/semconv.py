@@ -219,5 +219,10 @@ def attributes_markdown() -> str:
         "Metric dimensions: `gen_ai.operation.name`, `gen_ai.provider.name`, `gen_ai.request.model`,",
         "`gen_ai.response.model`, `server.address`, `server.port`, `error.type` (and `gen_ai.token.type` on token usage).",
         "",
+        "A call queues its measurements instead of recording them: they reach the instruments at the next",
+        "collection (every export includes every call that ended before it), from a background thread once",
+        "4 096 calls are waiting, and at `uninstrument()`. Values are unchanged; a measurement's timestamp is",
+        "when it was recorded, and its exemplar links to the call's own span. See docs/performance.md.",
+        "",
     ]
     return "\n".join(lines)

@@ -167,19 +167,45 @@ def _service_tier(usage: Any, rec: CallRecord) -> None:
 class MessagesStream(StreamState):
     """``message_start`` -> blocks (start/delta/stop) -> ``message_delta`` -> ``message_stop``."""
 
-    __slots__ = ("totals", "reason", "blocks")
+    __slots__ = ("totals", "reason", "blocks", "pieces")
 
     def __init__(self, rec: CallRecord, capture: bool) -> None:
         super().__init__(rec, capture)
         self.totals = _UsageTotals()
         self.reason: str | None = None
         self.blocks: dict[int, dict[str, Any]] = {}  # index -> part being built (capture only)
+        #: index -> the block's text / thinking / tool-argument pieces, joined once at the end
+        self.pieces: dict[int, list[str]] = {}
 
     def chunk(self, event: Any) -> None:
-        kind = _get(event, "type")
+        # Runs once per event; the SDK's event models are read by attribute, anything else by ``_get``.
+        try:
+            kind = event.type
+        except AttributeError:
+            kind = _get(event, "type")
         if kind == "content_block_delta":
-            if self.capture:
-                self._delta(_get(event, "index", 0), _get(event, "delta"))
+            if not self.capture:
+                return
+            try:
+                index = event.index
+                delta = event.delta
+                kind = delta.type
+            except AttributeError:
+                index = _get(event, "index", 0)
+                delta = _get(event, "delta")
+                kind = _get(delta, "type")
+            pieces = self.pieces.get(index)
+            if pieces is None:
+                return
+            if kind == "text_delta":
+                try:
+                    pieces.append(delta.text)
+                except AttributeError:
+                    pieces.append(_get(delta, "text", ""))
+            elif kind == "input_json_delta":
+                pieces.append(_get(delta, "partial_json", ""))
+            elif kind == "thinking_delta":
+                pieces.append(_get(delta, "thinking", ""))
         elif kind == "message_start":
             message = _get(event, "message")
             rec = self.rec
@@ -199,21 +225,10 @@ class MessagesStream(StreamState):
         elif kind == "content_block_start" and self.capture:
             block = _get(event, "content_block")
             part = _block_part(block)
-            if part["type"] == "tool_call":
-                part["arguments"] = []
-            self.blocks[_get(event, "index", 0)] = part
-
-    def _delta(self, index: int, delta: Any) -> None:
-        part = self.blocks.get(index)
-        if part is None:
-            return
-        kind = _get(delta, "type")
-        if kind == "text_delta":
-            part["content"] = part.get("content", "") + _get(delta, "text", "")
-        elif kind == "input_json_delta":
-            part["arguments"].append(_get(delta, "partial_json", ""))
-        elif kind == "thinking_delta":
-            part["content"] = part.get("content", "") + _get(delta, "thinking", "")
+            index = _get(event, "index", 0)
+            initial = part.get("content")
+            self.pieces[index] = [initial] if isinstance(initial, str) and initial else []
+            self.blocks[index] = part
 
     def finish(self) -> None:
         rec = self.rec
@@ -224,10 +239,13 @@ class MessagesStream(StreamState):
             _in_stream_error_type(rec)
         if self.capture:
             parts = []
-            for _, part in sorted(self.blocks.items()):
+            for index, part in sorted(self.blocks.items()):
+                pieces = self.pieces[index]
                 if part["type"] == "tool_call":
-                    joined = "".join(part["arguments"])
+                    joined = "".join(pieces)
                     part["arguments"] = parse_arguments(joined) if joined else {}
+                elif pieces:
+                    part["content"] = "".join(pieces)
                 parts.append(part)
             rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": self.reason or ""}]
 

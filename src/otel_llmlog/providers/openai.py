@@ -205,25 +205,47 @@ class ChatStream(StreamState):
         self.tools: dict[int, dict[int, dict[str, Any]]] = {}
 
     def chunk(self, chunk: Any) -> None:
+        # Runs once per chunk: the SDK's chunk models are read by attribute (no helper call per
+        # field); a plain mapping, or an object without these fields, takes the ``_get`` path.
         rec = self.rec
         if rec.response_id is None:
             _response_common(chunk, rec)
-        usage = _get(chunk, "usage")
+        try:
+            usage = chunk.usage
+            choices = chunk.choices
+        except AttributeError:
+            usage = _get(chunk, "usage")
+            choices = _get(chunk, "choices")
         if usage is not None:
             _usage_chat(usage, rec)
-        for choice in _get(chunk, "choices") or ():
-            index = _get(choice, "index", 0)
-            reason = _get(choice, "finish_reason")
+        for choice in choices or ():
+            try:
+                index = choice.index
+                reason = choice.finish_reason
+                delta = choice.delta
+            except AttributeError:
+                index = _get(choice, "index", 0)
+                reason = _get(choice, "finish_reason")
+                delta = _get(choice, "delta")
             if reason:
                 self.reasons[index] = reason
             if self.capture:
-                self._content(index, _get(choice, "delta"))
+                try:
+                    text = delta.content
+                    calls = delta.tool_calls
+                except AttributeError:
+                    text = _get(delta, "content")
+                    calls = _get(delta, "tool_calls")
+                if text:
+                    texts = self.texts.get(index)
+                    if texts is None:
+                        texts = self.texts[index] = []
+                    texts.append(text)
+                if calls:
+                    self._tool_calls(index, calls)
 
-    def _content(self, index: int, delta: Any) -> None:
-        text = _get(delta, "content")
-        if text:
-            self.texts.setdefault(index, []).append(text)
-        for call in _get(delta, "tool_calls") or ():
+    def _tool_calls(self, index: int, calls: Any) -> None:
+        for call in calls:
             slots = self.tools.setdefault(index, {})
             slot = slots.setdefault(_get(call, "index", 0), {"id": None, "name": None, "arguments": []})
             fn = _get(call, "function")
@@ -349,7 +371,10 @@ class ResponsesStream(StreamState):
         self.endpoint = endpoint
 
     def chunk(self, event: Any) -> None:
-        kind = _get(event, "type")
+        try:
+            kind = event.type
+        except AttributeError:
+            kind = _get(event, "type")
         if kind == "response.created":
             _response_common(_get(event, "response"), self.rec)
         elif kind in self.TERMINAL:

@@ -654,6 +654,7 @@ def measure_memory(name: str, fn: Callable[[], Any], tel: Telemetry, calls: int,
         def settle() -> tuple[int, int]:
             gc.collect()
             tel.tp.force_flush()
+            tel.mp.force_flush()  # records the queued measurements, as a collection would
             gc.collect()
             return rss_kib(), len(gc.get_objects())
 

@@ -795,7 +795,8 @@ def request_wrapper(get_settings: Callable[[], Settings | None], provider: Provi
         call = _start(get_settings, provider, instance, args, kwargs)
         if call is None:
             return wrapped(*args, **kwargs)
-        token = _CURRENT_CALL.set(call)
+        previous = _CURRENT_CALL.get()
+        _CURRENT_CALL.set(call)
         ctx_token = otel_context.attach(trace.set_span_in_context(call.span))
         try:
             result = wrapped(*args, **kwargs)
@@ -804,7 +805,7 @@ def request_wrapper(get_settings: Callable[[], Settings | None], provider: Provi
             raise
         finally:
             otel_context.detach(ctx_token)
-            _CURRENT_CALL.reset(token)
+            _CURRENT_CALL.set(previous)  # not reset(token): that raises if a finalizer reset the var meanwhile
         return call.result(result)
 
     return wrapper
@@ -817,7 +818,8 @@ def async_request_wrapper(get_settings: Callable[[], Settings | None], provider:
         call = _start(get_settings, provider, instance, args, kwargs)
         if call is None:
             return await wrapped(*args, **kwargs)
-        token = _CURRENT_CALL.set(call)
+        previous = _CURRENT_CALL.get()
+        _CURRENT_CALL.set(call)
         ctx_token = otel_context.attach(trace.set_span_in_context(call.span))
         try:
             result = await wrapped(*args, **kwargs)
@@ -826,7 +828,7 @@ def async_request_wrapper(get_settings: Callable[[], Settings | None], provider:
             raise
         finally:
             otel_context.detach(ctx_token)
-            _CURRENT_CALL.reset(token)
+            _CURRENT_CALL.set(previous)  # not reset(token): that raises if a finalizer reset the var meanwhile
         return call.result(result)
 
     return wrapper

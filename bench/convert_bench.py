@@ -26,7 +26,6 @@ Results are printed as Markdown and written to ``bench/out/convert.md``.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import gc
 import io
@@ -47,10 +46,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run  # noqa: E402 - the scenarios of the overhead benchmark
-from google.protobuf.json_format import MessageToDict  # noqa: E402
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans  # noqa: E402
-from opentelemetry.proto.trace.v1.trace_pb2 import Span as PBSpan  # noqa: E402
-from opentelemetry.proto.trace.v1.trace_pb2 import Status as PBStatus  # noqa: E402
 from opentelemetry.sdk.metrics import MeterProvider  # noqa: E402
 from opentelemetry.sdk.resources import Resource  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
@@ -59,6 +54,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import otel_llmlog  # noqa: E402
 from otel_llmlog.cli import main as cli_main  # noqa: E402
+from otel_llmlog.otlp_json import otlp_json  # noqa: E402
 
 # --------------------------------------------------------------------------- input
 
@@ -80,27 +76,9 @@ def make_spans(distinct: int, capture: bool) -> list[Any]:
     return spans
 
 
-def _spec_json(node: Any) -> Any:
-    """Protobuf's JSON mapping -> the OTLP/JSON form: ids in hex, enums as integers (what a Collector writes)."""
-    if isinstance(node, dict):
-        for key in ("traceId", "spanId", "parentSpanId"):
-            if key in node:
-                node[key] = base64.b64decode(node[key]).hex()
-        if isinstance(node.get("kind"), str):
-            node["kind"] = PBSpan.SpanKind.Value(node["kind"])
-        if isinstance(node.get("status"), dict) and isinstance(node["status"].get("code"), str):
-            node["status"]["code"] = PBStatus.StatusCode.Value(node["status"]["code"])
-        for value in node.values():
-            _spec_json(value)
-    elif isinstance(node, list):
-        for value in node:
-            _spec_json(value)
-    return node
-
-
 def write_input(path: Path, spans: list[Any], records: int, per_line: int, seed: int = 7) -> int:
     """``records`` spans as OTLP JSON lines of ``per_line`` spans each; returns the file size in bytes."""
-    doc = _spec_json(MessageToDict(encode_spans(spans)))
+    doc = otlp_json(spans)
     (rs,) = doc["resourceSpans"]
     (ss,) = rs["scopeSpans"]
     templates = []

@@ -28,14 +28,13 @@ from google.protobuf.json_format import MessageToDict
 from opentelemetry import trace as otel_trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.trace.v1.trace_pb2 import Span as PBSpan
-from opentelemetry.proto.trace.v1.trace_pb2 import Status as PBStatus
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from otel_llmlog.otlp_json import otlp_json
 from otel_llmlog.readers import (
     ReadError,
     SpanEvent,
@@ -168,25 +167,7 @@ def to_otlp_dict(spans: Sequence[ReadableSpan], *, snake_case: bool = False) -> 
 
 def to_otlp_spec_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
     """The OTLP/JSON spec's form: as protobuf's mapping, but ids in hex and enums as integers."""
-    doc = to_otlp_dict(spans)
-
-    def fix(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("traceId", "spanId", "parentSpanId"):
-                if key in node:
-                    node[key] = base64.b64decode(node[key]).hex()
-            if isinstance(node.get("kind"), str):
-                node["kind"] = PBSpan.SpanKind.Value(node["kind"])
-            if isinstance(node.get("status"), dict) and "code" in node["status"]:
-                node["status"]["code"] = PBStatus.StatusCode.Value(node["status"]["code"])
-            for value in node.values():
-                fix(value)
-        elif isinstance(node, list):
-            for value in node:
-                fix(value)
-
-    fix(doc)
-    return doc
+    return otlp_json(spans)
 
 
 def to_snake_case_ints(spans: Sequence[ReadableSpan]) -> dict[str, Any]:

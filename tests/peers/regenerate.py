@@ -229,28 +229,6 @@ def _instrument(peer: Peer, provider: Any) -> None:
 # --- OTLP/JSON as the Collector writes it ---
 
 
-def otlp_json_line(spans: Sequence[Any]) -> str:
-    """One ``ExportTraceServiceRequest`` as a JSON line in the OTLP/JSON form (hex ids, integer enums).
-
-    Encoded by the exporter's own ``encode_spans`` and protobuf's JSON mapping, then given the two
-    OTLP/JSON departures from that mapping, so the file reads like the Collector ``file`` exporter's.
-    """
-    import base64
-
-    from google.protobuf.json_format import MessageToDict
-    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-
-    doc = MessageToDict(encode_spans(spans), use_integers_for_enums=True)
-
-    for resource_spans in doc.get("resourceSpans", []):
-        for scope_spans in resource_spans.get("scopeSpans", []):
-            for span in scope_spans.get("spans", []):  # the peers write no span links
-                for key in ("traceId", "spanId", "parentSpanId"):
-                    if key in span:
-                        span[key] = base64.b64decode(span[key]).hex()
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
-
-
 # --- the run ---
 
 
@@ -298,6 +276,7 @@ def generate(peer: Peer) -> Iterator[str]:
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+    from otel_llmlog.otlp_json import otlp_json_line
     from otel_llmlog.standin import StandIn
 
     exporter = InMemorySpanExporter()

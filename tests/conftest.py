@@ -6,6 +6,8 @@ when a span carries a ``gen_ai.*`` or ``llmlog.*`` attribute the semconv registr
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 
 import otel_llmlog
 from otel_llmlog import semconv
@@ -72,6 +75,77 @@ class Tracing:
         spans = self.spans()
         self.provider.shutdown()
         assert not unregistered(spans), unregistered(spans)
+
+
+# --- checks shared by the OpenAI and Anthropic tests ---
+
+
+async def settle() -> None:
+    """Let the event loop run the finalizers it scheduled for abandoned async generators."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def collect_and_settle() -> None:
+    """A full garbage collection, then the finalizers it scheduled on the running loop."""
+    gc.collect()
+    await settle()
+
+
+def assert_one_span_after_gc(tracing: Tracing) -> None:
+    """Once the caller dropped the call's objects, collecting them ends nothing a second time."""
+    gc.collect()
+    assert len(tracing.spans()) == 1
+
+
+async def assert_one_span_after_gc_async(tracing: Tracing) -> None:
+    """:func:`assert_one_span_after_gc`, letting the loop run the finalizers the collection scheduled."""
+    await collect_and_settle()
+    assert len(tracing.spans()) == 1
+
+
+def close_twice(tracing: Tracing, stream: Any, check: Callable[[ReadableSpan], None]) -> None:
+    """The call stays open until ``stream.close()`` ends it (its one span passes ``check``), with no
+    garbage collection needed; a second ``close()`` ends nothing more."""
+    assert tracing.spans() == []
+    stream.close()
+    check(tracing.one())
+    stream.close()
+
+
+async def close_twice_async(tracing: Tracing, stream: Any, check: Callable[[ReadableSpan], None]) -> None:
+    """:func:`close_twice` for an async stream."""
+    assert tracing.spans() == []
+    await stream.close()
+    check(tracing.one())
+    await stream.close()
+
+
+def check_exception(span: ReadableSpan, exc: BaseException, exception_type: str | None = None) -> None:
+    """The span failed with ``exc``: ERROR status naming it, one ``exception`` event recording it.
+
+    ``exception_type`` is the event's ``exception.type``; by default ``exc``'s module and class.
+    """
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == f"{type(exc).__qualname__}: {exc}"
+    (event,) = span.events
+    assert event.name == "exception"
+    assert event.attributes["exception.type"] == (exception_type or f"{type(exc).__module__}.{type(exc).__qualname__}")
+    assert event.attributes["exception.message"] == str(exc)
+
+
+def cost_attributes(total: Any, items: Any, tokens: Any, rates: Any, amounts: Any) -> dict[str, Any]:
+    """The cost attributes of a call priced locally from genai-prices 0.2.3, fee item by fee item."""
+    return {
+        "gen_ai.usage.cost.amount": float(total),
+        "gen_ai.usage.cost.currency": "USD",
+        "gen_ai.usage.cost.source": "local",
+        "llmlog.cost.price_source": "genai-prices 0.2.3",
+        "llmlog.cost.fee_items": tuple(items),
+        "llmlog.cost.fee_tokens": tuple(tokens),
+        "llmlog.cost.fee_rates": tuple(rates),
+        "llmlog.cost.fee_amounts": tuple(amounts),
+    }
 
 
 @pytest.fixture(scope="session")

@@ -26,14 +26,26 @@ from opentelemetry.trace import StatusCode
 
 from otel_llmlog.core import api_key_sha256
 
-from .conftest import API_KEY, SYNTHETIC_FIXTURES, load_case
+from .conftest import (
+    API_KEY,
+    SYNTHETIC_FIXTURES,
+    assert_one_span_after_gc,
+    assert_one_span_after_gc_async,
+    check_exception,
+    close_twice,
+    close_twice_async,
+    collect_and_settle,
+    cost_attributes,
+    load_case,
+    settle,
+)
 from .test_anthropic_replay import (
     check_span,
     collect_clients,  # noqa: F401 - autouse
     make_client,
     sdk_arguments,
 )
-from .test_lifecycle import logs, settle  # noqa: F401 - ``logs`` is an autouse fixture
+from .test_lifecycle import logs  # noqa: F401 - an autouse fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -95,16 +107,13 @@ def left_early(chunks: int) -> dict[str, Any]:
     if not chunks:
         a["llmlog.cost.unknown_reason"] = "the response reported no token usage"
         return a
-    a.update({  # 19*3 + 1*15 = 72 micro-dollars, what message_start's counts cost
-        "gen_ai.usage.cost.amount": 0.000072,
-        "gen_ai.usage.cost.currency": "USD",
-        "gen_ai.usage.cost.source": "local",
-        "llmlog.cost.price_source": "genai-prices 0.2.3",
-        "llmlog.cost.fee_items": ("prompt", "input_cache_read", "input_cache_write_5_min", "input_cache_write_1_h", "completion"),
-        "llmlog.cost.fee_tokens": (19, 0, 0, 0, 1),
-        "llmlog.cost.fee_rates": (3.0, 0.3, 3.75, 6.0, 15.0),
-        "llmlog.cost.fee_amounts": (0.000057, 0.0, 0.0, 0.0, 0.000015),
-    })
+    a.update(cost_attributes(  # 19*3 + 1*15 = 72 micro-dollars, what message_start's counts cost
+        0.000072,
+        ("prompt", "input_cache_read", "input_cache_write_5_min", "input_cache_write_1_h", "completion"),
+        (19, 0, 0, 0, 1),
+        (3.0, 0.3, 3.75, 6.0, 15.0),
+        (0.000057, 0.0, 0.0, 0.0, 0.000015),
+    ))
     return a
 
 
@@ -120,12 +129,7 @@ def check_left_early(span: Any, chunks: int) -> None:
 def check_failed(span: Any, exc: BaseException, chunks: int, error_type: str, request_id: str = STREAM_REQUEST_ID) -> None:
     """Failed after ``chunks`` events: ERROR with ``exc``, message_start's usage kept, no cost, not 'cancelled'."""
     assert without_volatile(span) == {**started(chunks, request_id), "error.type": error_type}
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == f"{type(exc).__qualname__}: {exc}"
-    (event,) = span.events
-    assert event.name == "exception"
-    assert event.attributes["exception.type"] == f"{type(exc).__module__}.{type(exc).__qualname__}"
-    assert event.attributes["exception.message"] == str(exc)
+    check_exception(span, exc)
     assert "llmlog.response.generation_time" not in span.attributes
 
 
@@ -238,15 +242,13 @@ def test_helper_break_then_gc_sync(tracing, standin) -> None:
     del stream, manager, event
     gc.collect()
     check_left_early(tracing.one(), 1)
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_helper_break_then_gc_async(tracing, standin) -> None:
     # collect what earlier tests left behind first: their async generators must not be
     # finalized inside this test's loop, where this test counts garbage-collection effects
-    gc.collect()
-    await settle()
+    await collect_and_settle()
     manager = make_client(standin, STREAM, async_=True).messages.stream(**STREAM_ARGS)
     stream = await manager.__aenter__()
     async for event in stream:
@@ -255,12 +257,9 @@ async def test_helper_break_then_gc_async(tracing, standin) -> None:
     await settle()
     assert tracing.spans() == []
     del stream, manager, event
-    gc.collect()
-    await settle()
+    await collect_and_settle()
     check_left_early(tracing.one(), 1)
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_create_stream_break_then_gc_sync(tracing, standin) -> None:
@@ -287,8 +286,7 @@ async def test_create_stream_break_then_gc_async(tracing, standin) -> None:
     await settle()
     assert tracing.spans() == []
     del stream, event
-    gc.collect()
-    await settle()
+    await collect_and_settle()
     check_left_early(tracing.one(), 3)
 
 
@@ -302,26 +300,17 @@ def test_create_stream_never_read_sync(tracing, standin) -> None:
 def test_helper_close_sync(tracing, standin) -> None:
     with make_client(standin, STREAM).messages.stream(**STREAM_ARGS) as stream:
         assert [next(stream).type, next(stream).type] == ["message_start", "content_block_start"]
-        assert tracing.spans() == []
-        stream.close()
-        check_left_early(tracing.one(), 2)  # ended by close(), before the block ends
-        stream.close()
+        close_twice(tracing, stream, lambda span: check_left_early(span, 2))  # before the block ends
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_helper_close_async(tracing, standin) -> None:
     async with make_client(standin, STREAM, async_=True).messages.stream(**STREAM_ARGS) as stream:
         assert [(await stream.__anext__()).type, (await stream.__anext__()).type] == ["message_start", "content_block_start"]
-        assert tracing.spans() == []
-        await stream.close()
-        check_left_early(tracing.one(), 2)
-        await stream.close()
+        await close_twice_async(tracing, stream, lambda span: check_left_early(span, 2))
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_helper_with_block_left_sync(tracing, standin) -> None:
@@ -357,8 +346,7 @@ def test_helper_user_error_sync(tracing, standin) -> None:
     assert info.value is boom  # the caller's exception, unchanged
     check_failed(tracing.one(), boom, 2, "ValueError")
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_helper_user_error_async(tracing, standin) -> None:
@@ -373,9 +361,7 @@ async def test_helper_user_error_async(tracing, standin) -> None:
     assert info.value is boom
     check_failed(tracing.one(), boom, 2, "ValueError")
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 # --- 4. an error event inside the stream (synthesized case, see its SOURCE.txt) ---
@@ -413,8 +399,7 @@ def test_error_event_sync(tracing, standin) -> None:
     check_failed(tracing.one(), info.value, 4, "overloaded_error", ERROR_REQUEST_ID)
     stream.close()
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_error_event_async(tracing, standin) -> None:
@@ -429,9 +414,7 @@ async def test_error_event_async(tracing, standin) -> None:
     check_failed(tracing.one(), info.value, 4, "overloaded_error", ERROR_REQUEST_ID)
     await stream.close()
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_error_event_helper_sync(tracing, standin) -> None:
@@ -441,8 +424,7 @@ def test_error_event_helper_sync(tracing, standin) -> None:
     check_error_event(info.value)
     check_failed(tracing.one(), info.value, 4, "overloaded_error", ERROR_REQUEST_ID)
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_error_event_helper_async(tracing, standin) -> None:

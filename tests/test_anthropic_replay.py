@@ -25,7 +25,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_llmlog.core import api_key_sha256
 
-from .conftest import API_KEY, load_case
+from .conftest import API_KEY, check_exception, cost_attributes, load_case
 
 # The recordings name models the SDK now flags as deprecated (and thinking.type=enabled); that is about the data.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -280,16 +280,7 @@ def expected_attributes(name: str) -> dict[str, Any]:
         a["llmlog.stream.chunks"] = c["chunks"]
     codes, tokens, rates, amounts, total = fee_items(c)
     assert total * 1_000_000 == c["cost_uusd"], (name, total * 1_000_000)
-    a.update({
-        "gen_ai.usage.cost.amount": float(total),
-        "gen_ai.usage.cost.currency": "USD",
-        "gen_ai.usage.cost.source": "local",
-        "llmlog.cost.price_source": "genai-prices 0.2.3",
-        "llmlog.cost.fee_items": tuple(codes),
-        "llmlog.cost.fee_tokens": tuple(tokens),
-        "llmlog.cost.fee_rates": tuple(rates),
-        "llmlog.cost.fee_amounts": tuple(amounts),
-    })
+    a.update(cost_attributes(total, codes, tokens, rates, amounts))
     return a
 
 
@@ -365,12 +356,7 @@ def check_error_span(span: Any, exc: BaseException, model: str, status: int, rec
         "error.type": str(status),
     }
     assert span.name == f"chat {model}"
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == f"{type(exc).__qualname__}: {exc}"
-    (event,) = span.events
-    assert event.name == "exception"
-    assert event.attributes["exception.type"] == f"anthropic.{type(exc).__qualname__}"
-    assert event.attributes["exception.message"] == str(exc)
+    check_exception(span, exc, f"anthropic.{type(exc).__qualname__}")
 
 
 @pytest.mark.parametrize("name", sorted(ERROR_CASES))

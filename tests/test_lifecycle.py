@@ -43,7 +43,17 @@ from otel_llmlog.core import api_key_sha256
 from otel_llmlog.pricing import PriceBook
 from otel_llmlog.providers import openai as openai_provider
 
-from .conftest import API_KEY, load_case
+from .conftest import (
+    API_KEY,
+    assert_one_span_after_gc,
+    assert_one_span_after_gc_async,
+    check_exception,
+    close_twice,
+    close_twice_async,
+    collect_and_settle,
+    load_case,
+    settle,
+)
 from .test_openai_replay import check_span
 
 # gpt-4 (the streamed recording's model) is flagged as deprecated by the SDK; that is about the data.
@@ -131,12 +141,6 @@ def make_client(url: str, async_: bool = False, **kwargs: Any) -> Any:
     return cls(api_key=API_KEY, base_url=url, **kwargs)
 
 
-async def settle() -> None:
-    """Let the event loop run the finalizers it scheduled for abandoned async generators."""
-    for _ in range(5):
-        await asyncio.sleep(0)
-
-
 def attributes(span: Any) -> dict[str, Any]:
     return dict(span.attributes)
 
@@ -182,12 +186,7 @@ def check_user_error(span: Any, exc: BaseException, chunks: int) -> None:
     del expected["llmlog.stream.cancelled"], expected["llmlog.cost.unknown_reason"]
     expected["error.type"] = type(exc).__qualname__
     assert without_volatile(attributes(span)) == expected
-    assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == f"{type(exc).__qualname__}: {exc}"
-    (event,) = span.events
-    assert event.name == "exception"
-    assert event.attributes["exception.type"] == f"{type(exc).__module__}.{type(exc).__qualname__}"
-    assert event.attributes["exception.message"] == str(exc)
+    check_exception(span, exc)
 
 
 def check_chunks(chunks: list[Any]) -> None:
@@ -226,8 +225,7 @@ def test_stream_break_then_gc_sync(tracing, openai_client) -> None:
     del stream, chunk
     gc.collect()
     check_left_early(tracing.one(), 2)
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_stream_break_then_gc_async(tracing, openai_client) -> None:
@@ -242,37 +240,25 @@ async def test_stream_break_then_gc_async(tracing, openai_client) -> None:
     assert [c.id for c in got] == [STREAM_ID, STREAM_ID]
     assert tracing.spans() == []
     del stream, chunk
-    gc.collect()
-    await settle()
+    await collect_and_settle()
     check_left_early(tracing.one(), 2)
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_stream_close_sync(tracing, openai_client) -> None:
     stream = openai_client(STREAM).chat.completions.create(**STREAM_BODY)
     assert [next(stream).id, next(stream).id] == [STREAM_ID, STREAM_ID]
-    assert tracing.spans() == []
-    stream.close()
-    check_left_early(tracing.one(), 2)  # ended by close(), no garbage collection needed
-    stream.close()
+    close_twice(tracing, stream, lambda span: check_left_early(span, 2))
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_stream_close_async(tracing, openai_client) -> None:
     stream = await openai_client(STREAM, async_=True).chat.completions.create(**STREAM_BODY)
     assert [(await stream.__anext__()).id, (await stream.__anext__()).id] == [STREAM_ID, STREAM_ID]
-    assert tracing.spans() == []
-    await stream.close()
-    check_left_early(tracing.one(), 2)
-    await stream.close()
+    await close_twice_async(tracing, stream, lambda span: check_left_early(span, 2))
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_stream_never_iterated_sync(tracing, openai_client) -> None:
@@ -281,20 +267,16 @@ def test_stream_never_iterated_sync(tracing, openai_client) -> None:
     del stream
     gc.collect()
     check_left_early(tracing.one(), 0)
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_stream_never_iterated_async(tracing, openai_client) -> None:
     stream = await openai_client(STREAM, async_=True).chat.completions.create(**STREAM_BODY)
     assert tracing.spans() == []
     del stream
-    gc.collect()
-    await settle()
+    await collect_and_settle()
     check_left_early(tracing.one(), 0)
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_stream_with_block_sync(tracing, openai_client) -> None:
@@ -307,8 +289,7 @@ def test_stream_with_block_sync(tracing, openai_client) -> None:
     check_left_early(tracing.one(), 2)
     stream.close()
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_stream_with_block_async(tracing, openai_client) -> None:
@@ -323,9 +304,7 @@ async def test_stream_with_block_async(tracing, openai_client) -> None:
     check_left_early(tracing.one(), 2)
     await stream.close()
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_stream_user_error_sync(tracing, openai_client) -> None:
@@ -340,8 +319,7 @@ def test_stream_user_error_sync(tracing, openai_client) -> None:
     check_user_error(tracing.one(), boom, 2)
     stream.close()
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_stream_user_error_async(tracing, openai_client) -> None:
@@ -358,9 +336,7 @@ async def test_stream_user_error_async(tracing, openai_client) -> None:
     check_user_error(tracing.one(), boom, 2)
     await stream.close()
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 # A stream opened while the caller handles an earlier, unrelated exception (a fallback after a
@@ -430,8 +406,7 @@ def test_stream_consumed_sync(tracing, openai_client) -> None:
     with stream:
         pass
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_stream_consumed_async(tracing, openai_client) -> None:
@@ -448,9 +423,7 @@ async def test_stream_consumed_async(tracing, openai_client) -> None:
     async with stream:
         pass
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 # --- 2. stream helpers ---
@@ -506,8 +479,7 @@ def test_chat_stream_helper_left_early_sync(tracing, openai_client) -> None:
         assert tracing.spans() == []
     check_left_early(tracing.one(), 1)
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_chat_stream_helper_left_early_async(tracing, openai_client) -> None:
@@ -518,9 +490,7 @@ async def test_chat_stream_helper_left_early_async(tracing, openai_client) -> No
         assert tracing.spans() == []
     check_left_early(tracing.one(), 1)
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 def test_responses_stream_helper_final_response_sync(tracing, openai_client) -> None:
@@ -831,8 +801,7 @@ def test_stream_cut_sync(tracing, standin) -> None:
     check_cut(tracing.one(), info.value)
     stream.close()
     del stream
-    gc.collect()
-    assert len(tracing.spans()) == 1
+    assert_one_span_after_gc(tracing)
 
 
 async def test_stream_cut_async(tracing, standin) -> None:
@@ -845,9 +814,7 @@ async def test_stream_cut_async(tracing, standin) -> None:
     check_cut(tracing.one(), info.value)
     await stream.close()
     del stream
-    gc.collect()
-    await settle()
-    assert len(tracing.spans()) == 1
+    await assert_one_span_after_gc_async(tracing)
 
 
 # --- 6. instrument / uninstrument ---

@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_llmlog.core import api_key_sha256
 
-from .conftest import API_KEY, load_case
+from .conftest import API_KEY, cost_attributes, load_case
 
 # Rates in USD per million tokens: (prompt, input_cache_read, completion); None = no such rate.
 RATES = {
@@ -211,16 +211,7 @@ def expected_attributes(name: str, c: dict[str, Any], body: dict[str, Any], port
     if c["cost_uusd"] is not None:
         codes, tokens, rates, amounts, total = expected_fee_items(c)
         assert total * 1_000_000 == c["cost_uusd"], (name, total)
-        a.update({
-            "gen_ai.usage.cost.amount": float(total),
-            "gen_ai.usage.cost.currency": "USD",
-            "gen_ai.usage.cost.source": "local",
-            "llmlog.cost.price_source": "genai-prices 0.2.3",
-            "llmlog.cost.fee_items": tuple(codes),
-            "llmlog.cost.fee_tokens": tuple(tokens),
-            "llmlog.cost.fee_rates": tuple(rates),
-            "llmlog.cost.fee_amounts": tuple(amounts),
-        })
+        a.update(cost_attributes(total, codes, tokens, rates, amounts))
     else:
         a["llmlog.cost.unknown_reason"] = "the response reported no token usage"
     return a

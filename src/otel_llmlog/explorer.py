@@ -52,6 +52,8 @@ from datetime import datetime, timedelta
 from glob import escape, glob
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from .payload import NativeFeeTokens
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -238,10 +240,8 @@ STANDARD_SHAPE: dict[str, Any] = {
     "response_cost_failure_debug_info": {"custom_llm_provider": "VARCHAR"},
 }
 
-FEE_CODES = (
-    "prompt", "completion", "input_cache_read", "input_cache_write", "input_cache_write_5_min", "input_cache_write_1_h",
-    "internal_reasoning", "audio", "web_search", "image",
-)
+#: the fee buckets of the generation record, in its order
+FEE_CODES: tuple[str, ...] = tuple(NativeFeeTokens.model_fields)
 
 #: What is read of a gateway generation record.
 GENERATION_SHAPE: dict[str, Any] = {

@@ -5,7 +5,7 @@
 
 Not part of the test suite. Writes ``--records`` LLM-call spans as OTLP JSON lines, then times
 ``otel-llmlog convert IN -o OUT`` end to end through the command's own entry point
-(``otel_llmlog.cli.main(["convert", IN, "-o", OUT])``, in this process, after one untimed warm-up
+(``otel_llmlog.tools.cli.main(["convert", IN, "-o", OUT])``, in this process, after one untimed warm-up
 run on a small file so imports are not counted), pinned to one CPU. Beside it, the floor: read the
 same file line by line, parse each line and serialize it again (compact) into an output file, with
 every JSON library available here (the stdlib ``json``, which the converter uses, and ``orjson`` /
@@ -53,8 +53,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import otel_llmlog  # noqa: E402
-from otel_llmlog.cli import main as cli_main  # noqa: E402
-from otel_llmlog.otlp_json import otlp_json  # noqa: E402
+from otel_llmlog.records.otlp_json import otlp_json  # noqa: E402
+from otel_llmlog.tools.cli import main as cli_main  # noqa: E402
 
 # --------------------------------------------------------------------------- input
 
@@ -218,7 +218,7 @@ def main() -> None:
         "",
         f"{args.records:,} LLM-call spans ({args.distinct} distinct calls of each of the 4 scenarios, replicated with "
         f"fresh ids), {args.per_line} spans per OTLP JSON line. Records per second, median of {args.runs} runs "
-        "(range); converter = `otel_llmlog.cli.main([\"convert\", IN, \"-o\", OUT])` end to end (one payload JSON "
+        "(range); converter = `otel_llmlog.tools.cli.main([\"convert\", IN, \"-o\", OUT])` end to end (one payload JSON "
         "line per call); floor = read each line, parse, serialize compactly, write.",
         "",
         "| content | input MB | output MB | converter records/s | "

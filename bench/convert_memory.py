@@ -30,7 +30,7 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
 def sample_lines(capture: bool) -> list[dict]:
     """The demo's spans, one OTLP JSON document per span."""
-    from otel_llmlog import demo
+    from otel_llmlog.tools import demo
 
     captured: list = []
     original = demo._Counter.export

@@ -4,7 +4,7 @@
     python bench/logs_bench.py [--records 1000000] [--runs 3] [--keep FILE] [--no-baseline]
 
 Not part of the test suite. Writes ``--records`` standard log records (one JSON line each) to a
-temporary file, then times, end to end through ``otel_llmlog.cli.main`` (argument parsing, DuckDB
+temporary file, then times, end to end through ``otel_llmlog.tools.cli.main`` (argument parsing, DuckDB
 start, the scan, the query, the rendering; output thrown away):
 
 * ``logs, filtered``: the newest 50 of the last 14 days' ``claude-*`` calls costing $0.001 or more;
@@ -47,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from otel_llmlog.cli import main  # noqa: E402
+from otel_llmlog.tools.cli import main  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures_logs"
 KEYS = [(f"{i:x}" * 64)[:64] for i in range(10, 15)]

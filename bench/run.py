@@ -8,7 +8,7 @@ the same harness for the peer instrumentations.
 
 Not part of the test suite. The real SDK clients talk to an in-process ``httpx2.MockTransport``
 (no sockets, no event loop) that answers every request with a body built once, as bytes, from
-the recorded fixtures in ``tests/fixtures``. Four scenarios:
+the recorded fixtures in ``src/otel_llmlog/testing/recordings``. Four scenarios:
 
 * ``openai chat``       - ``chat.completions.create``, non-streamed, prompt-cache hit usage
 * ``openai stream``     - the same, ``stream=True``: 50 content chunks, a usage chunk, ``[DONE]``
@@ -102,11 +102,11 @@ from opentelemetry.trace import SpanKind
 from peers.arms import ARMS, PEERS, Arm
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = ROOT / "src" / "otel_llmlog" / "testing" / "recordings"
 OUT = Path(__file__).resolve().parent / "out"
 API_KEY = "sk-bench-0123456789abcdefghijklmnopqrstuv"
 CHUNKS = 50
-# the first five attributes of our span (otel_llmlog.semconv), for the floor; literal so that a
+# the first five attributes of our span (otel_llmlog.facts.semconv), for the floor; literal so that a
 # peer's process never imports otel_llmlog
 FLOOR_START_ATTRS = ("gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model", "server.address",
                      "server.port")

@@ -4,7 +4,7 @@ Not part of the library: the examples import it so each one shows only what it i
 
 * :func:`openai_client` / :func:`anthropic_client` give a real SDK client. With ``OPENAI_API_KEY``
   (``ANTHROPIC_API_KEY``) set it talks to the real API; without one it talks to a loopback server
-  (``otel_llmlog.standin``) that replays a recorded exchange, so the examples run offline in seconds.
+  (``otel_llmlog.testing.standin``) that replays a recorded exchange, so the examples run offline in seconds.
   ``OTEL_LLMLOG_EXAMPLES_STANDIN=1`` forces the stand-in even with a key (the key is still sent, which
   is how the end-to-end tests check that no key reaches a backend).
 * :func:`setup` instruments and collects the spans: under ``opentelemetry-instrument`` it uses the
@@ -31,9 +31,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import otel_llmlog
-from otel_llmlog import semconv as sc
-from otel_llmlog.demo import format_span
-from otel_llmlog.standin import StandIn
+from otel_llmlog.facts import semconv as sc
+from otel_llmlog.testing.standin import StandIn
+from otel_llmlog.tools.demo import format_span
 
 FORCE_STANDIN_ENV = "OTEL_LLMLOG_EXAMPLES_STANDIN"
 

@@ -22,10 +22,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 import otel_llmlog
-from otel_llmlog import semconv
-from otel_llmlog.standin import StandIn
+from otel_llmlog.facts import semconv
+from otel_llmlog.testing import RECORDINGS, StandIn
 
-FIXTURES = Path(__file__).parent / "fixtures"
+#: the real recorded exchanges: one copy, shipped with the package (otel_llmlog.testing)
+FIXTURES = RECORDINGS
 #: cases written by hand where no public recording exists (each SOURCE.txt says so)
 SYNTHETIC_FIXTURES = Path(__file__).parent / "fixtures_synthetic"
 API_KEY = "sk-test-0123456789abcdefghijklmnop"

@@ -24,10 +24,11 @@ from anthropic.types import Message, RawMessageStartEvent
 from anthropic.types.beta import BetaMessage
 from opentelemetry.trace import StatusCode
 
-from otel_llmlog.core import api_key_sha256
+from otel_llmlog.instrumentation.core import api_key_sha256
 
 from .conftest import (
     API_KEY,
+    FIXTURES,
     SYNTHETIC_FIXTURES,
     assert_one_span_after_gc,
     assert_one_span_after_gc_async,
@@ -370,7 +371,7 @@ ERROR_EVENT = {"type": "error", "error": {"type": "overloaded_error", "message":
 
 
 def test_synthetic_case_is_the_recording_then_an_error() -> None:
-    recorded = (SYNTHETIC_FIXTURES.parent / "fixtures" / "anthropic" / STREAM / "response.sse").read_text()
+    recorded = (FIXTURES / "anthropic" / STREAM / "response.sse").read_text()
     synthetic = (SYNTHETIC_FIXTURES / "anthropic" / ERROR_STREAM / "response.sse").read_text()
     head, _, tail = synthetic.rpartition("event: error\n")
     assert recorded.startswith(head) and head.count("\n\n") == 5

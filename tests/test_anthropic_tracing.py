@@ -305,7 +305,7 @@ GLOBAL_SCRIPT = textwrap.dedent('''
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
     import otel_llmlog
-    from otel_llmlog.standin import StandIn
+    from otel_llmlog.testing.standin import StandIn
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
@@ -375,7 +375,7 @@ def test_global_tracer_provider_in_a_child_process() -> None:
 
 def test_a_fault_in_the_stand_in_leaves_the_call_alone(tracing, sdk_traces, standin, logs, monkeypatch) -> None:  # noqa: F811
     """A failure inside our hook is logged at debug level; the SDK then makes its own span as usual."""
-    from otel_llmlog.providers import anthropic as provider
+    from otel_llmlog.instrumentation.providers import anthropic as provider
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("injected fault")

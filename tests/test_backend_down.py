@@ -4,7 +4,7 @@ An OTLP/HTTP exporter (the real ``opentelemetry-exporter-otlp-proto-http``) behi
 ``BatchSpanProcessor`` points at a backend that is down in one of two ways: a closed port (every
 connection refused; the exporter retries with backoff until its timeout) or a port that accepts
 connections and never reads or answers them (a hung backend; the exporter waits out its timeout).
-Beside it, :class:`~otel_llmlog.exporters.JsonLogExporter` runs on its own processor.
+Beside it, :class:`~otel_llmlog.records.exporters.JsonLogExporter` runs on its own processor.
 
 What is shown, by the order of events rather than by timing the calls:
 
@@ -32,7 +32,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExportResult
 
-from otel_llmlog.exporters import BlockingBatchSpanProcessor, JsonLogExporter
+from otel_llmlog.records.exporters import BlockingBatchSpanProcessor, JsonLogExporter
 
 from .conftest import Tracing, load_case
 from .test_lifecycle import dead_url  # noqa: F401 - a fixture: a refused loopback port

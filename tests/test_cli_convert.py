@@ -10,10 +10,10 @@ from pathlib import Path
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
-from otel_llmlog.cli import main
-from otel_llmlog.convert import to_payloads
-from otel_llmlog.readers import read_path
-from otel_llmlog.spanfiles import TraceBuffer, convert_files
+from otel_llmlog.records.convert import to_payloads
+from otel_llmlog.records.readers import read_path
+from otel_llmlog.records.spanfiles import TraceBuffer, convert_files
+from otel_llmlog.tools.cli import main
 
 from .test_convert import run_fixture_calls
 
@@ -149,7 +149,7 @@ def test_unrooted_traces_leave_by_window_and_runaway_trace_by_cap(tracing, opena
 def test_progress_bar_on_a_terminal_only(tracing, openai_client, tmp_path: Path, monkeypatch) -> None:
     import io
 
-    from otel_llmlog import spanfiles
+    from otel_llmlog.records import spanfiles
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from otel_llmlog import semconv
+from otel_llmlog.facts import semconv
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "collector-config.yaml"

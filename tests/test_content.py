@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from otel_llmlog import content
+from otel_llmlog.instrumentation import content
 
 from .conftest import Tracing, load_case
 

@@ -12,9 +12,9 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
-from otel_llmlog.convert import to_generation_records, to_payloads
-from otel_llmlog.core import api_key_sha256
-from otel_llmlog.readers import SpanRecord, read_path
+from otel_llmlog.instrumentation.core import api_key_sha256
+from otel_llmlog.records.convert import to_generation_records, to_payloads
+from otel_llmlog.records.readers import SpanRecord, read_path
 
 from .conftest import API_KEY
 from .test_groups import grouped_request

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from otel_llmlog import demo, semconv
+from otel_llmlog.facts import semconv
+from otel_llmlog.tools import demo
 
 from .conftest import unregistered
 
@@ -76,8 +77,8 @@ def test_opentelemetry_instrument_launcher_loads_us(tmp_path: Path) -> None:
     script.write_text(textwrap.dedent(
         f"""
         import openai
-        from otel_llmlog.standin import StandIn
-        with StandIn({str(ROOT / "tests" / "fixtures")!r}) as server:
+        from otel_llmlog.testing.standin import StandIn
+        with StandIn({str(ROOT / "src" / "otel_llmlog" / "testing" / "recordings")!r}) as server:
             client = openai.OpenAI(api_key="sk-launcher-test-key-000000", base_url=server.base_url("chat_completion_basic"))
             client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "Say this is a test"}}])
         """

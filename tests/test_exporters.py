@@ -24,8 +24,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 import otel_llmlog
-from otel_llmlog.convert import to_generation_records, to_payloads
-from otel_llmlog.exporters import BlockingBatchSpanProcessor, JsonLogExporter, OtelLogsExporter
+from otel_llmlog.records.convert import to_generation_records, to_payloads
+from otel_llmlog.records.exporters import BlockingBatchSpanProcessor, JsonLogExporter, OtelLogsExporter
 
 from .test_convert import run_fixture_calls
 from .test_groups import grouped_request
@@ -283,7 +283,7 @@ def test_environment_configuration(monkeypatch, tmp_path, caplog) -> None:
     monkeypatch.setenv("OTEL_LLMLOG_JSON_MAX_BYTES", "10MB")
     monkeypatch.setenv("OTEL_LLMLOG_JSON_BACKUPS", "-1")
     monkeypatch.setenv("OTEL_LLMLOG_JSON_GRACE_SECONDS", "soon")
-    with caplog.at_level(logging.WARNING, logger="otel_llmlog.exporters"):
+    with caplog.at_level(logging.WARNING, logger="otel_llmlog.records.exporters"):
         e = JsonLogExporter()
     assert (e.kind, e.max_bytes, e.backups, e.grace_seconds) == ("standard", 100 * 1024 * 1024, 5, 30.0)
     assert sorted(r.args[0] for r in caplog.records) == [
@@ -432,8 +432,8 @@ def _launch(tmp_path: Path, app: str, exporters: str, logs: str = "none") -> sub
 APP = f"""
     import openai
     import otel_llmlog
-    from otel_llmlog.standin import StandIn
-    with StandIn({str(ROOT / "tests" / "fixtures")!r}) as server:
+    from otel_llmlog.testing.standin import StandIn
+    with StandIn({str(ROOT / "src" / "otel_llmlog" / "testing" / "recordings")!r}) as server:
         client = openai.OpenAI(api_key="sk-launcher-test-key-000000", base_url=server.base_url("chat_completion_basic"))
         with otel_llmlog.trace("request", end_user="user-1"):
             with otel_llmlog.guardrail("pii", mode="pre_call") as g:

@@ -38,10 +38,11 @@ import httpx2
 import openai
 import pytest
 
-from otel_llmlog import content, core, metrics
-from otel_llmlog.pricing import PriceBook
-from otel_llmlog.providers import anthropic as anthropic_provider
-from otel_llmlog.providers import openai as openai_provider
+from otel_llmlog.facts import messages
+from otel_llmlog.facts.pricing import PriceBook
+from otel_llmlog.instrumentation import content, core, metrics
+from otel_llmlog.instrumentation.providers import anthropic as anthropic_provider
+from otel_llmlog.instrumentation.providers import openai as openai_provider
 
 from .conftest import API_KEY, Tracing, load_case, recorded_call
 from .test_lifecycle import LogWatch, logs  # noqa: F401 - ``logs`` is an autouse fixture
@@ -142,6 +143,7 @@ def defined_in(module: ModuleType, label: str) -> Iterator[Step]:
 FOUND: list[Step] = [
     *defined_in(core, "core"),
     *defined_in(content, "content"),
+    *defined_in(messages, "messages"),
     *defined_in(metrics, "metrics"),
     Step("pricing.PriceBook.cost", PriceBook, "cost", PriceBook.cost),
     *(step for module in PROVIDER_MODULES for step in defined_in(module, module.__name__.rsplit(".", 1)[-1])),
@@ -162,7 +164,7 @@ def test_every_extractor_is_a_step() -> None:
         for endpoint in {*provider.endpoints.values(), *(e for _, _, e in provider.patterns)}:
             for method in ("span_name", "request", "response", "stream_state"):
                 assert getattr(type(endpoint), method) in faulted, (endpoint, method)
-            state = type(endpoint.stream_state(core.CallRecord("p", "chat", None), False))
+            state = type(endpoint.stream_state(core.CallFacts("p", "chat", None), False))
             for method in ("__init__", "chunk", "finish"):
                 assert getattr(state, method) in faulted, (state, method)
 

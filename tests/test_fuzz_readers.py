@@ -6,8 +6,8 @@ document of ``test_readers`` - then damaged by Hypothesis: random bytes, bytes i
 replaced, and JSON-aware damage (a value replaced by any JSON value, a key dropped, an unknown key
 added) at any depth. Properties:
 
-* nothing but a :class:`~otel_llmlog.readers.ReadError` ever comes out of a reader, and with an
-  error list nothing comes out at all; :func:`~otel_llmlog.readers.detect_format` always answers;
+* nothing but a :class:`~otel_llmlog.records.readers.ReadError` ever comes out of a reader, and with an
+  error list nothing comes out at all; :func:`~otel_llmlog.records.readers.detect_format` always answers;
 * every error reads ``file:line: reason``, and names the damaged line (line 1 for protobuf, the line
   a document starts on for a whole-file JSON document);
 * damage to one line of a JSON-lines file, or to one span of a whole document, costs only that line
@@ -38,8 +38,8 @@ from hypothesis import strategies as st
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import ReadableSpan
 
-from otel_llmlog.cli import main
-from otel_llmlog.readers import ReadError, SpanRecord, detect_format, read_stream
+from otel_llmlog.records.readers import ReadError, SpanRecord, detect_format, read_stream
+from otel_llmlog.tools.cli import main
 
 from .conftest import Tracing, recorded_call
 from .test_readers import compact, to_jaeger

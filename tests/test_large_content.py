@@ -14,7 +14,7 @@ The calls run against an in-process upstream (``mock_http_client``), so no serve
 while a call is measured.
 
 The recorded attribute is checked exactly: the prompt's first ``max_content_length`` characters
-followed by :data:`otel_llmlog.content.TRUNCATION_MARK`, in a message structure that is still
+followed by :data:`otel_llmlog.instrumentation.content.TRUNCATION_MARK`, in a message structure that is still
 valid JSON, with ``llmlog.content.truncated`` set.
 """
 
@@ -31,8 +31,8 @@ import httpx2
 import openai
 import pytest
 
-from otel_llmlog import core
-from otel_llmlog.content import TRUNCATION_MARK
+from otel_llmlog.instrumentation import core
+from otel_llmlog.instrumentation.content import TRUNCATION_MARK
 
 from .conftest import API_KEY, Tracing, load_case, mock_http_client
 

@@ -39,9 +39,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 import otel_llmlog
-from otel_llmlog.core import api_key_sha256
-from otel_llmlog.pricing import PriceBook
-from otel_llmlog.providers import openai as openai_provider
+from otel_llmlog.facts.pricing import PriceBook
+from otel_llmlog.instrumentation.core import api_key_sha256
+from otel_llmlog.instrumentation.providers import openai as openai_provider
 
 from .conftest import (
     API_KEY,

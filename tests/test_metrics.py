@@ -151,7 +151,7 @@ def test_histograms_use_the_conventions_buckets(tracing: Tracing, openai_client:
     assert list(metrics[TOKENS].data.data_points[0].explicit_bounds) == tokens
 
 
-# --- measurements are queued by the call and recorded off the calling thread (otel_llmlog.metrics) ---
+# --- measurements are queued by the call and recorded off the calling thread (otel_llmlog.instrumentation.metrics) ---
 
 
 def test_only_the_conventions_metrics_are_exported(tracing: Tracing, openai_client: Any) -> None:
@@ -164,7 +164,7 @@ def test_only_the_conventions_metrics_are_exported(tracing: Tracing, openai_clie
 
 def test_a_call_records_nothing_in_the_sdk_itself(tracing: Tracing, openai_client: Any) -> None:
     """The call only queues; the next collection records what is queued, before it reads the instruments."""
-    from otel_llmlog import metrics
+    from otel_llmlog.instrumentation import metrics
 
     metrics.drain()
     run(openai_client, "chat_completion_basic")
@@ -184,7 +184,7 @@ def test_exemplars_link_to_the_calls_span(tracing: Tracing, openai_client: Any) 
 
 
 def test_uninstrument_records_what_is_queued(openai_client: Any) -> None:
-    from otel_llmlog import metrics
+    from otel_llmlog.instrumentation import metrics
 
     tracing = Tracing(capture=False)
     try:
@@ -203,7 +203,7 @@ def test_a_long_queue_is_drained_by_a_background_thread(
     takes it past ``DRAIN_AT`` wakes a daemon thread, which records it (the callers do not)."""
     import time
 
-    from otel_llmlog import metrics
+    from otel_llmlog.instrumentation import metrics
 
     metrics.drain()
     monkeypatch.setattr(metrics, "DRAIN_AT", 3)
@@ -231,7 +231,7 @@ def test_a_long_queue_is_drained_by_a_background_thread(
 def test_past_the_hard_limit_callers_record_two_entries_each(monkeypatch: pytest.MonkeyPatch) -> None:
     """A drain thread that never runs (starved of the GIL by a CPU-bound loop) cannot let the queue grow
     without bound: past ``HARD_LIMIT`` every new entry makes its caller record two."""
-    from otel_llmlog import metrics
+    from otel_llmlog.instrumentation import metrics
 
     metrics.drain()
     recorded: list[tuple[Any, ...]] = []
@@ -251,7 +251,7 @@ def test_past_the_hard_limit_callers_record_two_entries_each(monkeypatch: pytest
 def test_a_failing_entry_costs_only_itself(tracing: Tracing, openai_client: Any) -> None:
     """Recording happens off the call, in a reader's collection: one entry that cannot be recorded is
     logged and skipped, the others are recorded and the collection goes on."""
-    from otel_llmlog import metrics
+    from otel_llmlog.instrumentation import metrics
 
     metrics.drain()
     run(openai_client, "chat_completion_basic")

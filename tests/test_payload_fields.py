@@ -18,8 +18,8 @@ import pytest
 from pydantic import BaseModel
 
 import otel_llmlog
-from otel_llmlog.convert import to_payloads
-from otel_llmlog.payload import StandardLoggingPayload
+from otel_llmlog.records.convert import to_payloads
+from otel_llmlog.records.payload import StandardLoggingPayload
 
 from .test_groups import grouped_request
 

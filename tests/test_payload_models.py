@@ -18,8 +18,8 @@ from typing import Any, Literal, Optional, Union, get_args, get_origin
 import pydantic
 import pytest
 
-from otel_llmlog import payload
-from otel_llmlog.payload import (
+from otel_llmlog.records import payload
+from otel_llmlog.records.payload import (
     GenerationRecord,
     ModelInfo,
     NativeFeeTokens,

@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from otel_llmlog.convert import CallView, call_views, generation_of, payload_of
-from otel_llmlog.readers import SpanRecord, from_readable_spans, read_path
-from otel_llmlog.standin import StandIn
+from otel_llmlog.records.convert import CallView, call_views, generation_of, payload_of
+from otel_llmlog.records.readers import SpanRecord, from_readable_spans, read_path
+from otel_llmlog.testing.standin import StandIn
 
 from .conftest import Tracing
 from .peers.regenerate import CASE_SCOPE, CASES, PEERS, run_case

@@ -15,8 +15,8 @@ import genai_prices
 import pytest
 
 import otel_llmlog
-from otel_llmlog.pricing import PRICES_ENV, Cost, FeeItem, PriceBook, Rates, compute
-from otel_llmlog.record import Usage
+from otel_llmlog.facts.pricing import PRICES_ENV, Cost, FeeItem, PriceBook, Rates, compute
+from otel_llmlog.facts.usage import Usage
 
 from .conftest import Tracing, load_case
 

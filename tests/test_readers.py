@@ -34,8 +34,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-from otel_llmlog.otlp_json import otlp_json
-from otel_llmlog.readers import (
+from otel_llmlog.records.otlp_json import otlp_json
+from otel_llmlog.records.readers import (
     ReadError,
     SpanEvent,
     SpanRecord,
@@ -470,7 +470,7 @@ class Block:
         if name.split(".")[0] in ("openai", "anthropic", "google") or name.startswith("opentelemetry.proto"):
             raise ImportError("blocked: " + name)
 sys.meta_path.insert(0, Block())
-from otel_llmlog.readers import read_path
+from otel_llmlog.records.readers import read_path
 print(len(list(read_path({str(body)!r}))), len(list(read_path({str(jaeger)!r}))))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -30,8 +30,8 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogR
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import StatusCode
 
-from otel_llmlog.convert import to_generation_records, to_payloads
-from otel_llmlog.exporters import JsonLogExporter, OtelLogsExporter
+from otel_llmlog.records.convert import to_generation_records, to_payloads
+from otel_llmlog.records.exporters import JsonLogExporter, OtelLogsExporter
 
 from .conftest import API_KEY, Tracing, load_case, recorded_call, recorded_cases
 

@@ -7,26 +7,19 @@ unmodified, so these tests use real clients on loopback rather than mocked trans
 from __future__ import annotations
 
 import json
-import sys
 import threading
-from pathlib import Path
-
-import pytest
-
-try:
-    from otel_llmlog.standin import StandIn, default_cases_dir
-except ImportError:  # running from a source checkout without the package installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from otel_llmlog.standin import StandIn, default_cases_dir
 
 import anthropic
 import httpx2
 import openai
+import pytest
+
+from otel_llmlog.testing import RECORDINGS, StandIn, default_cases_dir
 
 # Recorded requests name models the SDK flags as deprecated; that warning is about the data, not the code.
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = RECORDINGS
 
 
 def _case(provider: str, name: str) -> tuple[dict, dict, str | None]:

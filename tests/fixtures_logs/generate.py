@@ -4,7 +4,7 @@
 
 Every record comes from a real call: the real ``openai`` / ``anthropic`` SDK against the stand-in
 replaying the recorded exchanges of ``tests/fixtures``, instrumented with content capture, the
-spans converted by ``otel_llmlog.convert``. Only three things are set afterwards, so that
+spans converted by ``otel_llmlog.records.convert``. Only three things are set afterwards, so that
 ``tests/test_explorer.py`` can assert exact answers:
 
 * times: call ``n`` starts at ``BASE + 600 s * n`` (the two calls of the grouped request a quarter
@@ -38,9 +38,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import otel_llmlog
-from otel_llmlog.convert import call_views, generation_of, payload_of
-from otel_llmlog.payload import format_created_at, format_throughput
-from otel_llmlog.standin import StandIn
+from otel_llmlog.records.convert import call_views, generation_of, payload_of
+from otel_llmlog.records.payload import format_created_at, format_throughput
+from otel_llmlog.testing.standin import StandIn
 
 HERE = Path(__file__).parent
 TESTS = HERE.parent

@@ -36,7 +36,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
-FIXTURE_DIRS = (TESTS / "fixtures", TESTS / "fixtures_synthetic")
+#: the recordings shipped with the package (read as files: a peer venv need not import otel_llmlog)
+RECORDINGS = TESTS.parent / "src" / "otel_llmlog" / "testing" / "recordings"
+FIXTURE_DIRS = (RECORDINGS, TESTS / "fixtures_synthetic")
 #: a fake key: the stand-in accepts anything, and nothing real must ever reach these files
 API_KEY = "sk-peer-test-key"
 #: instrumentation scope of the per-case parent spans
@@ -276,8 +278,8 @@ def generate(peer: Peer) -> Iterator[str]:
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from otel_llmlog.otlp_json import otlp_json_line
-    from otel_llmlog.standin import StandIn
+    from otel_llmlog.records.otlp_json import otlp_json_line
+    from otel_llmlog.testing.standin import StandIn
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": f"peer-{peer.name}"}))

@@ -1,0 +1,492 @@
+"""Facts of OpenAI calls: Chat Completions, Responses and Embeddings.
+
+Only extraction lives here - reading request bodies and SDK response objects into a
+:class:`~otel_llmlog.instrumentation.call_facts.CallFacts`. Spans, timing, cost and errors are the core's.
+SDK objects are read with ``getattr`` so older and newer SDK models (and plain dicts of the
+same shape) read the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...facts import semconv as sc
+from ...facts.messages import as_text, parse_arguments, text_part
+from ...facts.providers import OPENAI
+from ..call_facts import CallFacts
+from ..core import Endpoint, Provider, StreamState
+
+_MISSING = object()
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """A field of an SDK object or of a plain mapping of the same shape.
+
+    Called a few hundred times per stream, so the common cases go first: a dict, then an SDK
+    model's attribute; the (slow) ``Mapping`` check only runs for the rare other mapping.
+    """
+    if type(obj) is dict:
+        return obj.get(name, default)
+    value = getattr(obj, name, _MISSING)
+    if value is not _MISSING:
+        return value
+    if obj is not None and isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return default
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def _common_request(body: Mapping[str, Any], rec: CallFacts, max_tokens_keys: tuple[str, ...]) -> None:
+    a = rec.request_attributes
+    for key in max_tokens_keys:
+        value = _int(body.get(key))
+        if value is not None:
+            a[sc.REQUEST_MAX_TOKENS] = value
+            break
+    for key, attr in (
+        ("temperature", sc.REQUEST_TEMPERATURE),
+        ("top_p", sc.REQUEST_TOP_P),
+        ("frequency_penalty", sc.REQUEST_FREQUENCY_PENALTY),
+        ("presence_penalty", sc.REQUEST_PRESENCE_PENALTY),
+    ):
+        value = _number(body.get(key))
+        if value is not None:
+            a[attr] = float(value)
+    seed = _int(body.get("seed"))
+    if seed is not None:
+        a[sc.REQUEST_SEED] = seed
+
+
+def _usage_chat(usage: Any, rec: CallFacts) -> None:
+    """Chat Completions / Embeddings usage: ``prompt_tokens`` already includes cached tokens."""
+    if usage is None:
+        return
+    u = rec.usage
+    u.input_tokens = _int(_get(usage, "prompt_tokens"))
+    u.output_tokens = _int(_get(usage, "completion_tokens"))
+    details = _get(usage, "prompt_tokens_details")
+    if details is not None:
+        u.cache_read_tokens = _int(_get(details, "cached_tokens"))
+        u.audio_input_tokens = _int(_get(details, "audio_tokens")) or None
+    details = _get(usage, "completion_tokens_details")
+    if details is not None:
+        u.reasoning_tokens = _int(_get(details, "reasoning_tokens"))
+        u.audio_output_tokens = _int(_get(details, "audio_tokens")) or None
+
+
+def _response_common(obj: Any, rec: CallFacts) -> None:
+    rec.response_id = _get(obj, "id") or rec.response_id
+    rec.response_model = _get(obj, "model") or rec.response_model
+    tier = _get(obj, "service_tier")
+    if isinstance(tier, str):
+        rec.response_attributes[sc.OPENAI_RESPONSE_SERVICE_TIER] = tier
+        rec.price_context["service_tier"] = tier
+    fingerprint = _get(obj, "system_fingerprint")
+    if isinstance(fingerprint, str):
+        rec.response_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+
+
+# --- content conversion into the conventions' message schema (only run when capture is on) ---
+
+
+def _parts_of(content_value: Any) -> list[dict[str, Any]]:
+    if content_value is None:
+        return []
+    if isinstance(content_value, str):
+        return [text_part(content_value)]
+    parts = []
+    for part in content_value if isinstance(content_value, list) else [content_value]:
+        kind = _get(part, "type")
+        if kind in ("text", "input_text", "output_text"):
+            parts.append(text_part(_get(part, "text", "")))
+        elif kind == "refusal":
+            parts.append(text_part(_get(part, "refusal", "")))
+        else:
+            parts.append({"type": kind or "unknown"})
+    return parts
+
+
+def _tool_call_part(call: Any) -> dict[str, Any]:
+    fn = _get(call, "function")
+    return {
+        "type": "tool_call",
+        "id": _get(call, "id"),
+        "name": _get(fn, "name") if fn is not None else _get(call, "name"),
+        "arguments": parse_arguments(_get(fn, "arguments") if fn is not None else _get(call, "arguments")),
+    }
+
+
+def _chat_input_messages(messages: Any) -> list[dict[str, Any]]:
+    out = []
+    for m in messages or ():
+        role = _get(m, "role") or "user"
+        if role == "tool":
+            out.append({"role": "tool", "parts": [
+                {"type": "tool_call_response", "id": _get(m, "tool_call_id"), "response": as_text(_get(m, "content"))}
+            ]})
+            continue
+        parts = _parts_of(_get(m, "content"))
+        parts += [_tool_call_part(c) for c in _get(m, "tool_calls") or ()]
+        out.append({"role": role, "parts": parts})
+    return out
+
+
+# --- Chat Completions ---
+
+
+class ChatCompletions(Endpoint):
+    operation = "chat"
+
+    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
+        _common_request(body, rec, ("max_completion_tokens", "max_tokens"))
+        a = rec.request_attributes
+        n = _int(body.get("n"))
+        if n is not None and n != 1:
+            a[sc.REQUEST_CHOICE_COUNT] = n
+        stop = body.get("stop")
+        if isinstance(stop, str):
+            a[sc.REQUEST_STOP_SEQUENCES] = [stop]
+        elif isinstance(stop, list) and stop:
+            a[sc.REQUEST_STOP_SEQUENCES] = [s for s in stop if isinstance(s, str)]
+        fmt = body.get("response_format")
+        kind = _get(fmt, "type") if fmt is not None else None
+        if kind in ("json_object", "json_schema"):
+            a[sc.OUTPUT_TYPE] = "json"
+        elif kind == "text":
+            a[sc.OUTPUT_TYPE] = "text"
+        if capture:
+            rec.input_messages = _chat_input_messages(body.get("messages"))
+
+    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
+        _response_common(obj, rec)
+        choices = _get(obj, "choices") or ()
+        rec.native_finish_reasons = [_get(c, "finish_reason") or "" for c in choices]
+        _usage_chat(_get(obj, "usage"), rec)
+        if capture:
+            out = []
+            for c in choices:
+                msg = _get(c, "message")
+                parts = _parts_of(_get(msg, "content"))
+                refusal = _get(msg, "refusal")
+                if refusal:
+                    parts.append(text_part(refusal))
+                parts += [_tool_call_part(t) for t in _get(msg, "tool_calls") or ()]
+                out.append({"role": _get(msg, "role") or "assistant", "parts": parts,
+                            "finish_reason": _get(c, "finish_reason") or ""})
+            rec.output_messages = out
+
+    def stream_state(self, rec: CallFacts, capture: bool) -> StreamState:
+        return ChatStream(rec, capture)
+
+
+class ChatStream(StreamState):
+    """Chunks carry deltas per choice index; usage (when asked for) comes in a last chunk."""
+
+    __slots__ = ("reasons", "texts", "tools")
+
+    def __init__(self, rec: CallFacts, capture: bool) -> None:
+        super().__init__(rec, capture)
+        self.reasons: dict[int, str] = {}
+        self.texts: dict[int, list[str]] = {}
+        self.tools: dict[int, dict[int, dict[str, Any]]] = {}
+
+    def chunk(self, chunk: Any) -> None:
+        # Runs once per chunk: the SDK's chunk models are read by attribute (no helper call per
+        # field); a plain mapping, or an object without these fields, takes the ``_get`` path.
+        rec = self.rec
+        if rec.response_id is None:
+            _response_common(chunk, rec)
+        try:
+            usage = chunk.usage
+            choices = chunk.choices
+        except AttributeError:
+            usage = _get(chunk, "usage")
+            choices = _get(chunk, "choices")
+        if usage is not None:
+            _usage_chat(usage, rec)
+        for choice in choices or ():
+            try:
+                index = choice.index
+                reason = choice.finish_reason
+                delta = choice.delta
+            except AttributeError:
+                index = _get(choice, "index", 0)
+                reason = _get(choice, "finish_reason")
+                delta = _get(choice, "delta")
+            if reason:
+                self.reasons[index] = reason
+            if self.capture:
+                try:
+                    text = delta.content
+                    calls = delta.tool_calls
+                except AttributeError:
+                    text = _get(delta, "content")
+                    calls = _get(delta, "tool_calls")
+                if text:
+                    texts = self.texts.get(index)
+                    if texts is None:
+                        texts = self.texts[index] = []
+                    texts.append(text)
+                if calls:
+                    self._tool_calls(index, calls)
+
+    def _tool_calls(self, index: int, calls: Any) -> None:
+        for call in calls:
+            slots = self.tools.setdefault(index, {})
+            slot = slots.setdefault(_get(call, "index", 0), {"id": None, "name": None, "arguments": []})
+            fn = _get(call, "function")
+            if _get(call, "id"):
+                slot["id"] = _get(call, "id")
+            if _get(fn, "name"):
+                slot["name"] = _get(fn, "name")
+            if _get(fn, "arguments"):
+                slot["arguments"].append(_get(fn, "arguments"))
+
+    def finish(self) -> None:
+        rec = self.rec
+        indexes = sorted(set(self.reasons) | set(self.texts) | set(self.tools))
+        rec.native_finish_reasons = [self.reasons.get(i, "") for i in indexes]
+        if self.capture:
+            out = []
+            for i in indexes:
+                parts = [text_part("".join(self.texts[i]))] if i in self.texts else []
+                for slot in (self.tools.get(i) or {}).values():
+                    parts.append({"type": "tool_call", "id": slot["id"], "name": slot["name"],
+                                  "arguments": parse_arguments("".join(slot["arguments"]))})
+                out.append({"role": "assistant", "parts": parts, "finish_reason": self.reasons.get(i, "")})
+            rec.output_messages = out
+
+
+# --- Responses ---
+
+
+def _responses_input(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    value = body.get("input")
+    if isinstance(value, str):
+        return [{"role": "user", "parts": [text_part(value)]}]
+    out = []
+    for item in value or ():
+        kind = _get(item, "type")
+        if kind == "function_call_output":
+            out.append({"role": "tool", "parts": [
+                {"type": "tool_call_response", "id": _get(item, "call_id"), "response": as_text(_get(item, "output"))}
+            ]})
+        elif kind == "function_call":
+            out.append({"role": "assistant", "parts": [
+                {"type": "tool_call", "id": _get(item, "call_id"), "name": _get(item, "name"),
+                 "arguments": parse_arguments(_get(item, "arguments"))}
+            ]})
+        elif kind in (None, "message"):
+            out.append({"role": _get(item, "role") or "user", "parts": _parts_of(_get(item, "content"))})
+        else:
+            out.append({"role": "user", "parts": [{"type": kind}]})
+    return out
+
+
+class Responses(Endpoint):
+    operation = "chat"
+
+    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
+        _common_request(body, rec, ("max_output_tokens",))
+        fmt = _get(body.get("text"), "format")
+        kind = _get(fmt, "type") if fmt is not None else None
+        if kind in ("json_object", "json_schema"):
+            rec.request_attributes[sc.OUTPUT_TYPE] = "json"
+        elif kind == "text":
+            rec.request_attributes[sc.OUTPUT_TYPE] = "text"
+        if capture:
+            instructions = body.get("instructions")
+            if isinstance(instructions, str) and instructions:
+                rec.system_instructions = [text_part(instructions)]
+            rec.input_messages = _responses_input(body)
+
+    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
+        _response_common(obj, rec)
+        status = _get(obj, "status") or ""
+        output = _get(obj, "output") or ()
+        incomplete = _get(_get(obj, "incomplete_details"), "reason")
+        native = incomplete or status
+        has_tool_call = any(_get(item, "type") == "function_call" for item in output)
+        if status == "completed":
+            normalized = "tool_call" if has_tool_call else "stop"
+        elif incomplete == "max_output_tokens":
+            normalized = "length"
+        elif incomplete == "content_filter":
+            normalized = "content_filter"
+        elif status == "failed":
+            normalized = "error"
+        else:
+            normalized = native
+        if native:
+            rec.native_finish_reasons = [native]
+            rec.finish_reasons = [normalized]
+        usage = _get(obj, "usage")
+        if usage is not None:
+            u = rec.usage
+            u.input_tokens = _int(_get(usage, "input_tokens"))
+            u.output_tokens = _int(_get(usage, "output_tokens"))
+            u.cache_read_tokens = _int(_get(_get(usage, "input_tokens_details"), "cached_tokens"))
+            u.reasoning_tokens = _int(_get(_get(usage, "output_tokens_details"), "reasoning_tokens"))
+        if capture:
+            parts: list[dict[str, Any]] = []
+            for item in output:
+                kind = _get(item, "type")
+                if kind == "message":
+                    parts += _parts_of(_get(item, "content"))
+                elif kind == "function_call":
+                    parts.append({"type": "tool_call", "id": _get(item, "call_id"), "name": _get(item, "name"),
+                                  "arguments": parse_arguments(_get(item, "arguments"))})
+                elif kind == "reasoning":
+                    summary = " ".join(_get(s, "text", "") for s in _get(item, "summary") or ())
+                    parts.append({"type": "reasoning", "content": summary})
+            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": normalized}]
+
+    def stream_state(self, rec: CallFacts, capture: bool) -> StreamState:
+        return ResponsesStream(rec, capture, self)
+
+
+class ResponsesStream(StreamState):
+    """Named events; the terminal one (completed / incomplete / failed) carries the whole response."""
+
+    __slots__ = ("endpoint",)
+
+    TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+    def __init__(self, rec: CallFacts, capture: bool, endpoint: Responses) -> None:
+        super().__init__(rec, capture)
+        self.endpoint = endpoint
+
+    def chunk(self, event: Any) -> None:
+        try:
+            kind = event.type
+        except AttributeError:
+            kind = _get(event, "type")
+        if kind == "response.created":
+            _response_common(_get(event, "response"), self.rec)
+        elif kind in self.TERMINAL:
+            self.endpoint.response(_get(event, "response"), self.rec, self.capture)
+
+
+# --- Embeddings ---
+
+
+class Embeddings(Endpoint):
+    operation = "embeddings"
+
+    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
+        fmt = body.get("encoding_format")
+        if isinstance(fmt, str):
+            rec.request_attributes[sc.REQUEST_ENCODING_FORMATS] = [fmt]
+
+    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
+        rec.response_model = _get(obj, "model")
+        _usage_chat(_get(obj, "usage"), rec)
+        data = _get(obj, "data") or ()
+        if data:
+            vector = _get(data[0], "embedding")
+            if isinstance(vector, list):
+                rec.response_attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = len(vector)
+
+
+# --- guardrail and retrieval endpoints: spans of their own kind, no tokens, no cost ---
+
+
+class Moderations(Endpoint):
+    """``moderations.create`` is a guardrail check; the provider's own verdict values are kept."""
+
+    operation = "apply_guardrail"
+    kind = "guardrail"
+
+    def span_name(self, rec: CallFacts) -> str:
+        return "apply_guardrail openai.moderation"
+
+    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
+        rec.request_attributes[sc.GUARDRAIL_NAME] = "openai.moderation"
+        if capture and body.get("input") is not None:
+            rec.response_attributes[sc.GUARDRAIL_INPUT] = as_text(body.get("input"))
+
+    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
+        rec.response_model = _get(obj, "model")
+        results = _get(obj, "results") or ()
+        flagged = any(_get(r, "flagged") for r in results)
+        categories: list[str] = []
+        top: tuple[str, float] | None = None
+        for r in results:
+            cats, scores = _get(r, "categories"), _get(r, "category_scores")
+            for name, value in _fields(cats):
+                if value and name not in categories:
+                    categories.append(name)
+            for name, score in _fields(scores):
+                if isinstance(score, (int, float)) and (top is None or score > top[1]):
+                    top = (name, float(score))
+        a = rec.response_attributes
+        if rec.response_model:
+            a[sc.RESPONSE_MODEL] = rec.response_model
+        a[sc.GUARDRAIL_VERDICT_TYPE] = "deny" if flagged else "allow"
+        a[sc.GUARDRAIL_STATUS] = "failure" if flagged else "success"
+        a[sc.GUARDRAIL_FLAGGED_CATEGORIES] = categories
+        if top is not None:
+            a[sc.GUARDRAIL_RISK_CATEGORY], a[sc.GUARDRAIL_RISK_SCORE] = top
+        if capture:
+            a[sc.GUARDRAIL_OUTPUT] = as_text([{"flagged": _get(r, "flagged"), "categories": dict(_fields(_get(r, "categories")))}
+                                              for r in results])
+
+
+def _fields(obj: Any) -> list[tuple[str, Any]]:
+    """(name, value) pairs of an SDK model or mapping, by the provider's own (aliased) names."""
+    if obj is None:
+        return []
+    if isinstance(obj, Mapping):
+        return list(obj.items())
+    dump = getattr(obj, "model_dump", None)
+    return list(dump(by_alias=True).items()) if dump is not None else []
+
+
+class VectorStoreSearch(Endpoint):
+    """``vector_stores.search``: a retrieval span; query and hits only when capture is on."""
+
+    operation = "retrieval"
+    kind = "retrieval"
+
+    def span_name(self, rec: CallFacts) -> str:
+        return f"retrieval {rec.request_attributes.get(sc.DATA_SOURCE_ID, '')}".rstrip()
+
+    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
+        parts = rec.path.strip("/").split("/")
+        if len(parts) >= 3:
+            rec.request_attributes[sc.DATA_SOURCE_ID] = parts[1]
+        top_k = _int(body.get("max_num_results"))
+        if top_k is not None:
+            rec.request_attributes[sc.RETRIEVAL_TOP_K] = top_k
+        if capture and body.get("query") is not None:
+            rec.request_attributes[sc.RETRIEVAL_QUERY_TEXT] = as_text(body.get("query"))
+
+    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
+        data = _get(obj, "data") or ()
+        rec.response_attributes[sc.RETRIEVAL_RESULT_COUNT] = len(data)
+        if capture:
+            rec.response_attributes[sc.RETRIEVAL_DOCUMENTS] = as_text(
+                [{"id": _get(d, "file_id"), "score": _get(d, "score")} for d in data]
+            )
+
+
+PROVIDER = Provider.of(
+    OPENAI,
+    endpoints={
+        "/chat/completions": ChatCompletions(),
+        "/responses": Responses(),
+        "/embeddings": Embeddings(),
+        "/moderations": Moderations(),
+    },
+    patterns=(("/vector_stores/", "/search", VectorStoreSearch()),),
+)

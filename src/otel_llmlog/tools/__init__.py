@@ -1,0 +1,1 @@
+"""The tools on top: the ``otel-llmlog`` command (convert, the log explorer, demo, reference output)."""

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import atexit
 import collections
-import json
 import logging
 import os
 import sys
@@ -76,6 +75,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from ..facts.pricing import PriceBook
 from ..version import __version__
 from .convert import call_views, generation_of, payload_of, span_kind_of
+from .jsonlines import record_line
 from .readers import SpanRecord, from_readable_spans
 
 if TYPE_CHECKING:
@@ -409,14 +409,6 @@ class _PerCallExporter(SpanExporter):
 # --------------------------------------------------------------------------- JSON lines
 
 
-def _line(record: BaseModel) -> bytes:
-    data = record.model_dump(mode="json")
-    try:
-        return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate in captured content: escape it, stay valid JSON
-        return (json.dumps(data, ensure_ascii=True) + "\n").encode("ascii")
-
-
 class _Sink:
     """Appends whole lines to a file (no user-space buffer) or to stdout (flushed after each batch).
 
@@ -581,7 +573,7 @@ class JsonLogExporter(_PerCallExporter):
         if not records:
             return True
         try:
-            self._sink.write_lines([_line(record) for _, record in records])
+            self._sink.write_lines([record_line(record) for _, record in records])
         except (OSError, ValueError) as exc:  # ValueError: a closed stdout
             _logger.error("otel-llmlog: cannot write %d record(s) to %s: %s", len(records), self.path, exc)
             return False

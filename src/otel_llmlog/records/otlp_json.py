@@ -10,9 +10,10 @@ only in writing trace and span ids as hex (not base64) and enums as integers. Ne
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from typing import Any
+
+from .jsonlines import dumps_line
 
 __all__ = ["otlp_json", "otlp_json_line"]
 
@@ -30,8 +31,12 @@ def otlp_json(spans: Sequence[Any]) -> dict[str, Any]:
 
 
 def otlp_json_line(spans: Sequence[Any]) -> str:
-    """:func:`otlp_json` as one compact line (no newline), as a line of the Collector's file."""
-    return json.dumps(otlp_json(spans), separators=(",", ":"), ensure_ascii=False)
+    """:func:`otlp_json` as one compact line (no newline), as a line of the Collector's file.
+
+    Written by the package's one line writer (:mod:`.jsonlines`): UTF-8, a lone surrogate in an
+    attribute becomes U+FFFD.
+    """
+    return dumps_line(otlp_json(spans), compact=True)[:-1].decode("utf-8")
 
 
 def _hex_ids(node: Any) -> None:

@@ -62,7 +62,9 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any
+
+from .formats import BOM, GZIP_MAGIC, HEAD_SIZE, WIDE_BOMS, ZSTD_MAGIC, Format, detect_format
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan
@@ -77,22 +79,6 @@ __all__ = [
     "read_path",
     "read_stream",
 ]
-
-Format = Literal["otlp-json-lines", "otlp-json", "otlp-protobuf", "jaeger-json"]
-
-#: bytes looked at by :func:`detect_format` (and read ahead by :func:`read_stream`)
-HEAD_SIZE = 64 * 1024
-
-_BOM = b"\xef\xbb\xbf"
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_WIDE_BOMS = {
-    b"\xff\xfe\x00\x00": "UTF-32",
-    b"\x00\x00\xfe\xff": "UTF-32",
-    b"\xff\xfe": "UTF-16",
-    b"\xfe\xff": "UTF-16",
-}
-
 
 @dataclass(slots=True)
 class SpanEvent:
@@ -209,72 +195,6 @@ def from_readable_spans(spans: Iterable[ReadableSpan]) -> list[SpanRecord]:
 # entry points
 
 
-def detect_format(head: bytes) -> Format:
-    """The format of input beginning with ``head`` (the first :data:`HEAD_SIZE` bytes suffice).
-
-    JSON (the first non-blank byte is ``{`` or ``[``) is Jaeger JSON or OTLP JSON by the first
-    key that only one of them uses; OTLP JSON is a single document when its first line is a lone
-    ``{`` or ``[`` (pretty-printed) or when its second line is indented, and JSON lines otherwise
-    (a one-line document read as JSON lines gives the same records). Input that does not begin like
-    JSON is JSON lines when a later whole line in ``head`` is an OTLP JSON object (its first line
-    is damaged, and only that line is reported), and is otherwise taken for protobuf, which its
-    reader then checks. Empty or blank input is ``"otlp-json-lines"`` (no records, no error).
-    """
-    text = head[len(_BOM) :] if head.startswith(_BOM) else head
-    stripped = text.lstrip(b" \t\r\n")
-    if not stripped:
-        return "otlp-json-lines"
-    if stripped[:1] not in (b"{", b"["):
-        # a JSON-lines file whose first line is damaged from its first byte: the lines after it say so
-        return "otlp-json-lines" if _json_line_after_first(stripped) else "otlp-protobuf"
-    if _is_jaeger(stripped):
-        return "jaeger-json"
-    lines = [line for line in stripped.split(b"\n") if line.strip()]
-    first = lines[0].strip()
-    if first in (b"{", b"["):
-        return "otlp-json"
-    try:
-        json.loads(first)
-        return "otlp-json-lines"
-    except ValueError:
-        pass
-    # the first line is not a whole JSON value: a damaged JSON-lines file (its lines start at
-    # column 0) or a document laid out over lines (its later lines are indented)
-    if len(lines) > 1 and lines[1][:1] in (b" ", b"\t"):
-        return "otlp-json"
-    return "otlp-json-lines"
-
-
-_OTLP_MARKERS = (b'"resourceSpans"', b'"resource_spans"', b'"scopeSpans"', b'"scope_spans"', b'"instrumentationLibrarySpans"')
-_JAEGER_MARKERS = (b'"traceID"', b'"spanID"', b'"operationName"', b'"processes"', b'"processID"')
-
-
-def _json_line_after_first(text: bytes) -> bool:
-    """Whether a whole line after the first is an OTLP JSON object. Protobuf carries no key names,
-    so only a string attribute holding such a line whole, newlines around it, could fool this."""
-    for line in text.split(b"\n")[1:-1]:  # the last piece may be cut off at the end of the head
-        line = line.strip()
-        if line[:1] == b"{" and any(marker in line for marker in _OTLP_MARKERS):
-            try:
-                if isinstance(json.loads(line), dict):
-                    return True
-            except ValueError:
-                continue
-    return False
-
-
-def _is_jaeger(text: bytes) -> bool:
-    def first(markers: tuple[bytes, ...]) -> int:
-        found = [i for i in (text.find(m) for m in markers) if i >= 0]
-        return min(found) if found else -1
-
-    otlp, jaeger = first(_OTLP_MARKERS), first(_JAEGER_MARKERS)
-    if jaeger >= 0 and (otlp < 0 or jaeger < otlp):
-        return True
-    # an empty Jaeger answer: {"data": [], "total": 0, ...} or {"data": null, "errors": [...]}
-    return otlp < 0 and re.match(rb'[\[{\s]*"data"\s*:', text) is not None
-
-
 def read_path(path: str | Path, *, errors: list[ReadError] | None = None) -> Iterator[SpanRecord]:
     """Records of the file at ``path``, in file order; see the module docstring for formats and errors.
 
@@ -293,13 +213,13 @@ def read_stream(stream: IO[bytes], name: str, *, errors: list[ReadError] | None 
     """
     sink = _Sink(name, errors)
     head, pending = _read_head(stream)
-    if head.startswith(_GZIP_MAGIC):
+    if head.startswith(GZIP_MAGIC):
         stream = _Gunzip(gzip.GzipFile(fileobj=_buffered(head, stream, pending), mode="rb"))
         head, pending = _read_head(stream)
         if pending is not None and not head:
             sink.fail(1, _gzip_reason(pending))
             return
-    for bom, encoding in _WIDE_BOMS.items():
+    for bom, encoding in WIDE_BOMS.items():
         if head.startswith(bom):
             sink.fail(1, f"the text is {encoding} (byte-order mark {bom.hex(' ')}); it must be UTF-8")
             return
@@ -454,8 +374,8 @@ def _read_json_lines(buffered: io.BufferedReader, sink: _Sink) -> Iterator[SpanR
             sink.fail(lineno + 1, _gzip_reason(exc))
             return
         lineno += 1
-        if lineno == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :]
+        if lineno == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
         raw = raw.rstrip(b"\r\n")
         if not raw.strip():
             continue
@@ -475,8 +395,8 @@ def _read_json_lines(buffered: io.BufferedReader, sink: _Sink) -> Iterator[SpanR
 def _read_json_documents(
     data: bytes, sink: _Sink, convert: Callable[[Any, str], Iterator[SpanRecord | _Bad]]
 ) -> Iterator[SpanRecord]:
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -897,7 +817,7 @@ def _read_protobuf(buffered: io.BufferedReader, sink: _Sink) -> Iterator[SpanRec
                 where = "not JSON, and not OTLP protobuf read as length-prefixed messages (it starts with a zero byte): " + where
             sink.fail(1, f"{where}truncated: expected {size if len(size_bytes) == 4 else 4} bytes, the file ends")
             return
-        if data.startswith(_ZSTD_MAGIC):
+        if data.startswith(ZSTD_MAGIC):
             sink.fail(1, f"{where}zstd-compressed (Collector file exporter compression: zstd); decompress it first")
             return
         try:

@@ -24,7 +24,6 @@ beside the target and renames it into place, also when the run is cut short (a b
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from typing import IO, Any
 
 from ..facts.pricing import PriceBook
 from .convert import CallView, generation_of, payload_of, trace_views
+from .jsonlines import record_line
 from .readers import ReadError, SpanRecord, read_stream
 
 __all__ = ["TraceBuffer", "convert_files"]
@@ -143,16 +143,17 @@ def _sizes(inputs: list[str]) -> int | None:
 
 
 @contextmanager
-def _output(path: str | None) -> Iterator[Callable[[str], None]]:
+def _output(path: str | None) -> Iterator[Callable[[bytes], Any]]:
     """A line writer to stdout, or to a temporary file that replaces ``path`` however the run ends."""
     if path is None:
-        yield sys.stdout.write
         sys.stdout.flush()
+        yield sys.stdout.buffer.write
+        sys.stdout.buffer.flush()
         return
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".convert-", suffix=".partial", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             yield fh.write  # each call writes one whole line; closing flushes only whole lines
     finally:
         os.replace(tmp, path)
@@ -178,9 +179,9 @@ def convert_files(inputs: list[str], output: str | None, kind: str = "standard",
                 print(str(err), file=sys.stderr)
             counts["reported"] = len(errors)
 
-    def emit(write: Callable[[str], None], views: list[CallView]) -> None:
+    def emit(write: Callable[[bytes], Any], views: list[CallView]) -> None:
         for view in views:
-            write(json.dumps(build(view).model_dump(mode="json"), ensure_ascii=False) + "\n")
+            write(record_line(build(view)))
         counts["records"] += len(views)
 
     interrupted = False
@@ -204,8 +205,8 @@ def convert_files(inputs: list[str], output: str | None, kind: str = "standard",
     return 1 if errors else 0
 
 
-def _convert_one(name: str, buffer: TraceBuffer, write: Callable[[str], None],
-                 emit: Callable[[Callable[[str], None], list[CallView]], None], errors: list[ReadError],
+def _convert_one(name: str, buffer: TraceBuffer, write: Callable[[bytes], Any],
+                 emit: Callable[[Callable[[bytes], Any], list[CallView]], None], errors: list[ReadError],
                  report: Callable[[], None], progress: _Progress, counts: dict[str, int], strict: bool) -> None:
     try:
         stream = sys.stdin.buffer if name == "-" else open(name, "rb")  # noqa: SIM115 - closed below

@@ -131,10 +131,11 @@ def run(out: IO[str] | None = None, as_json: bool = False, capture_content: bool
         provider.shutdown()
     if records:
         from ..records.convert import to_payloads
+        from ..records.jsonlines import record_line
 
         out.write("\nstandard log records, one JSON line per call:\n")
         for payload in to_payloads(counter.spans):
-            out.write(json.dumps(payload.model_dump(mode="json"), ensure_ascii=False) + "\n")
+            out.write(record_line(payload).decode("utf-8"))
     return counter.count
 
 

@@ -53,6 +53,8 @@ from glob import escape, glob
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from ..facts.fees import FEE_CODES
+from ..records.formats import detect_content, read_head
+from ..records.jsonlines import record_line
 
 if TYPE_CHECKING:
     import duckdb
@@ -76,11 +78,6 @@ Kind = Literal["standard", "generation"]
 MAX_OBJECT_BYTES = 64 * 1024 * 1024
 #: rows ``logs`` shows unless told (``-n``); ``--json`` prints every match
 DEFAULT_LIMIT = 50
-_GZIP_MAGIC = b"\x1f\x8b"
-_BOM = b"\xef\xbb\xbf"
-#: keys that only span exports have (OTLP JSON, Jaeger JSON): a file starting with one is converted
-_SPAN_KEYS = frozenset({"resourceSpans", "resource_spans", "data", "traceID", "result", "spans"})
-
 
 class ExplorerError(Exception):
     """A problem with what the user asked (no such file, an unreadable --since): exit status 2."""
@@ -133,43 +130,6 @@ def _files_of(arg: str) -> list[str]:
     return [arg]
 
 
-def sniff(path: str) -> tuple[Kind | Literal["spans"] | None, bool]:
-    """(what the file holds, whether it is gzip) from its first 64 KiB; None for an empty file.
-
-    The first line that parses as a JSON object decides; lines that do not parse are skipped (a
-    log whose first line was cut by a crash is still a log). No parsable line: span files say so
-    by their keys (a pretty-printed OTLP body, Jaeger JSON), anything else is taken for a log,
-    whose bad lines are then reported one by one.
-    """
-    with open(path, "rb") as fh:
-        head = fh.read(65536)
-    compressed = head.startswith(_GZIP_MAGIC)
-    if compressed:
-        try:  # what the first 64 KiB decompress to, even when the file is cut short
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 65536)
-        except zlib.error:
-            return "spans", True  # the span reader says what is wrong with it, with file and line
-    head = head[len(_BOM):] if head.startswith(_BOM) else head
-    if not head.strip():
-        return None, compressed
-    for line in head.split(b"\n")[:200]:
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(obj, dict):
-            continue
-        if "generationId" in obj:
-            return "generation", compressed
-        if "id" in obj and ("startTime" in obj or "trace_id" in obj):
-            return "standard", compressed
-        if _SPAN_KEYS & obj.keys():
-            return "spans", compressed
-    if not head.lstrip().startswith((b"{", b"[")) or any(f'"{k}"'.encode() in head for k in _SPAN_KEYS):
-        return "spans", compressed
-    return "standard", compressed
-
-
 def collect_sources(paths: Sequence[str], workdir: str, stdin: IO[bytes] | None, bad: list[str],
                     empty: list[str] | None = None) -> list[Source]:
     """The sources of ``paths`` (none: :func:`default_paths`), in the order given.
@@ -190,7 +150,8 @@ def collect_sources(paths: Sequence[str], workdir: str, stdin: IO[bytes] | None,
             named.extend((p, p) for p in _files_of(arg))
     sources = []
     for path, name in named:
-        kind, compressed = sniff(path)
+        head, compressed = read_head(path)
+        kind = detect_content(head)
         if kind is None and empty is not None:
             empty.append(name)
         if kind == "spans":
@@ -209,9 +170,9 @@ def _converted(path: str, name: str, workdir: str, bad: list[str]) -> Source:
     spans = list(read_path(path, errors=errors))
     bad.extend(f"{name}:{e.line}: {e.reason}" for e in errors)
     out = _temp_file(workdir, "converted-")
-    with open(out, "w", encoding="utf-8") as fh:
+    with open(out, "wb") as fh:
         for record in to_payloads(spans):
-            fh.write(json.dumps(record.model_dump(mode="json"), ensure_ascii=False) + "\n")
+            fh.write(record_line(record))
     return Source(out, name, "standard")
 
 

@@ -1,0 +1,74 @@
+"""The one JSON-lines writer and reader of this package: records, span files, demo output.
+
+Every line this package writes - a record of the JSON-log exporter or of ``otel-llmlog convert``, a
+span of an OTLP JSON file, a line of ``otel-llmlog demo --json`` - goes through :func:`dumps_line`,
+and every line it reads back in Python through :func:`loads_line`. They agree on every string
+Python can hold, with one documented exception:
+
+* text is UTF-8, not ``\\uXXXX`` escapes (a prompt in Japanese stays readable in the file and half
+  the size); control characters, NUL included, are JSON escapes (``\\u0000``), so a line is always
+  one line and NUL survives every reader, DuckDB's included;
+* characters outside the Basic Multilingual Plane (emoji, 4-byte UTF-8) are written as they are;
+* a lone surrogate (``"\\ud800"``: a half of a UTF-16 pair, which Python strings can hold and
+  captured content sometimes does) cannot be UTF-8 at all, and JSON readers - DuckDB's among them -
+  reject its ``\\ud800`` escape. It becomes U+FFFD (the replacement character): the one lossy step,
+  so that the line stays valid for every reader. Nothing else changes.
+
+The replacement is only looked for when encoding fails, so the common case costs one
+``json.dumps`` and one ``encode``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["REPLACEMENT", "LineError", "dumps_line", "loads_line", "record_line"]
+
+#: what a lone surrogate becomes
+REPLACEMENT = "\ufffd"
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class LineError(ValueError):
+    """A line that is not one JSON value in UTF-8; ``str()`` is the reason, without file or line."""
+
+
+def dumps_line(value: Any, *, compact: bool = False) -> bytes:
+    """``value`` as one line of UTF-8 JSON, newline included (see the module docstring).
+
+    ``compact`` drops the spaces after ``,`` and ``:`` (the Collector's file format does).
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":") if compact else None)
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (_LONE_SURROGATE.sub(REPLACEMENT, text) + "\n").encode("utf-8")
+
+
+def record_line(record: Any) -> bytes:
+    """A record model (``StandardLoggingPayload``, ``GenerationRecord``) as one line."""
+    return dumps_line(record.model_dump(mode="json"))
+
+
+def loads_line(line: bytes | str) -> Any:
+    """The JSON value of one line (its newline, if any, is ignored); :class:`LineError` says why not.
+
+    Bytes must be UTF-8 (a reason naming the first bad byte otherwise); a ``\\ud800`` escape decodes
+    to the lone surrogate it names, as :func:`json.loads` does (this package never writes one).
+    """
+    if isinstance(line, bytes | bytearray):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LineError(f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})") from None
+    else:
+        text = line
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise LineError("JSON nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import otel_llmlog
-from otel_llmlog.records.readers import ReadError, read_path
+from otel_llmlog.records.reading import ReadError, read_path
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "collector-traces.jsonl"
 

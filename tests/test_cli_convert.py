@@ -11,7 +11,7 @@ from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
 from otel_llmlog.records.convert import to_payloads
-from otel_llmlog.records.readers import read_path
+from otel_llmlog.records.reading import read_path
 from otel_llmlog.records.spanfiles import TraceBuffer, convert_files
 from otel_llmlog.tools.cli import main
 

@@ -161,7 +161,7 @@ def test_converting_never_loads_the_instrumentation(span_file: Path, tmp_path: P
     loaded = _loaded_after(
         "from otel_llmlog.tools.cli import main\n"
         f"assert main(['convert', {str(span_file)!r}, '-o', {str(out)!r}]) == 0\n"
-        "import otel_llmlog.records.exporters, otel_llmlog.records.readers\n"
+        "import otel_llmlog.records.exporters, otel_llmlog.records.reading\n"
     )
     assert len(out.read_text().splitlines()) == 2
     assert _ours(loaded, "otel_llmlog.instrumentation") == set()

@@ -1,6 +1,6 @@
 """Spans -> the standard per-call record (``StandardLoggingPayload``) and the gateway record.
 
-Works on :class:`~otel_llmlog.records.readers.SpanRecord` (or live ``ReadableSpan``), i.e. on attributes
+Works on :class:`~otel_llmlog.records.spans.SpanData` (or live ``ReadableSpan``), i.e. on attributes
 only: no SDK is needed, and spans from any process, language or backend convert the same way.
 
 Three steps per trace:
@@ -30,6 +30,7 @@ from ..facts.messages import parse_arguments, text_part
 from ..facts.pricing import Cost, FeeItem, PriceBook
 from ..facts.providers import normalize_finish_reason
 from ..facts.usage import Usage
+from .live import as_span_data
 from .payload import (
     GenerationRecord,
     ModelInfo,
@@ -45,7 +46,7 @@ from .payload import (
     format_created_at,
     format_throughput,
 )
-from .readers import SpanRecord, from_readable_spans
+from .spans import SpanData
 
 LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
 _MILLION = Decimal(1_000_000)
@@ -211,7 +212,7 @@ def _flat_part(entry: Any) -> dict[str, Any] | None:
     return text_part(text) if isinstance(text, str) else None
 
 
-def is_llm_call(span: SpanRecord) -> bool:
+def is_llm_call(span: SpanData) -> bool:
     a = span.attributes
     op = a.get(sc.OPERATION_NAME)
     if op in LLM_OPERATIONS:
@@ -225,7 +226,7 @@ def is_llm_call(span: SpanRecord) -> bool:
     return span.scope_name == "com.anthropic.sdk.python" and _first(a, "request_model") is not None
 
 
-def span_kind_of(span: SpanRecord) -> str | None:
+def span_kind_of(span: SpanData) -> str | None:
     """``"llm"``, ``"guardrail"``, ``"retrieval"`` or None: what the attachment rule sees in a span."""
     op = span.attributes.get(sc.OPERATION_NAME)
     if op == "apply_guardrail":
@@ -239,7 +240,7 @@ def span_kind_of(span: SpanRecord) -> str | None:
 class CallView:
     """One LLM call span, read once, with the names of every supported instrumentation resolved."""
 
-    span: SpanRecord
+    span: SpanData
     provider: str
     request_model: str | None
     response_model: str | None
@@ -251,8 +252,8 @@ class CallView:
     finish_reasons: list[str] = field(default_factory=list)
     #: as the provider sent them; the normalized ones when the span does not keep the native
     native_finish_reasons: list[str] = field(default_factory=list)
-    guardrails: list[SpanRecord] = field(default_factory=list)
-    searches: list[SpanRecord] = field(default_factory=list)
+    guardrails: list[SpanData] = field(default_factory=list)
+    searches: list[SpanData] = field(default_factory=list)
     others_in_trace: list[str] = field(default_factory=list)
 
     @property
@@ -268,7 +269,7 @@ class CallView:
         return self.span.status_code == "ERROR" or sc.ERROR_TYPE in self.attrs
 
 
-def call_view(span: SpanRecord, prices: PriceBook) -> CallView:
+def call_view(span: SpanData, prices: PriceBook) -> CallView:
     """Read one LLM call span through the alias table into a :class:`CallView`, priced.
 
     Input tokens are made inclusive of cache reads and writes (our ``Usage`` convention): an
@@ -343,7 +344,7 @@ def _cost_of(view: CallView, prices: PriceBook) -> Cost:
 # --- attachment rule (docs/attachment.md) ---
 
 
-def attach(spans: list[SpanRecord], calls: dict[str, CallView]) -> list[SpanRecord]:
+def attach(spans: list[SpanData], calls: dict[str, CallView]) -> list[SpanData]:
     """Give each call its guardrail and search spans; returns the sub-spans that found no call."""
     by_id = {s.span_id: s for s in spans}
     siblings: dict[str | None, list[CallView]] = {}
@@ -362,7 +363,7 @@ def attach(spans: list[SpanRecord], calls: dict[str, CallView]) -> list[SpanReco
     return unattached
 
 
-def _call_ancestor(s: SpanRecord, by_id: dict[str, SpanRecord], calls: dict[str, CallView]) -> CallView | None:
+def _call_ancestor(s: SpanData, by_id: dict[str, SpanData], calls: dict[str, CallView]) -> CallView | None:
     """The nearest LLM call among the span's ancestors held in ``by_id``, or None."""
     parent = s.parent_span_id
     seen = set()
@@ -374,7 +375,7 @@ def _call_ancestor(s: SpanRecord, by_id: dict[str, SpanRecord], calls: dict[str,
     return None
 
 
-def _owners(s: SpanRecord, by_id: dict[str, SpanRecord], calls: dict[str, CallView], sibs: list[CallView]) -> list[CallView]:
+def _owners(s: SpanData, by_id: dict[str, SpanData], calls: dict[str, CallView], sibs: list[CallView]) -> list[CallView]:
     ancestor = _call_ancestor(s, by_id, calls)
     if ancestor is not None:  # rule 1: nearest call ancestor
         return [ancestor]
@@ -409,7 +410,7 @@ def _seconds(ns: int) -> float:
     return ns / 1e9
 
 
-def _guardrail_info(s: SpanRecord) -> StandardLoggingGuardrailInformation:
+def _guardrail_info(s: SpanData) -> StandardLoggingGuardrailInformation:
     a = s.attributes
     modes = [m for m in str(a.get(sc.GUARDRAIL_MODE, "")).split(",") if m]
     valid = [m for m in modes if m in ("pre_call", "post_call", "during_call", "logging_only", "pre_mcp_call", "during_mcp_call")]
@@ -431,7 +432,7 @@ def _guardrail_info(s: SpanRecord) -> StandardLoggingGuardrailInformation:
     )
 
 
-def _search_info(s: SpanRecord) -> StandardLoggingVectorStoreRequest:
+def _search_info(s: SpanData) -> StandardLoggingVectorStoreRequest:
     a = s.attributes
     docs = _json(a.get(sc.RETRIEVAL_DOCUMENTS))
     response = None
@@ -663,14 +664,7 @@ def generation_of(view: CallView) -> GenerationRecord:
 # --- public entry points ---
 
 
-def _records(spans: Iterable[Any]) -> list[SpanRecord]:
-    items = list(spans)
-    if items and not isinstance(items[0], SpanRecord):
-        return from_readable_spans(items)
-    return items
-
-
-def _is_inner_copy(view: CallView, by_id: dict[str, SpanRecord], calls: dict[str, CallView]) -> bool:
+def _is_inner_copy(view: CallView, by_id: dict[str, SpanData], calls: dict[str, CallView]) -> bool:
     """True for a call span nested in another span of the same call (``docs/payload.md``, "One
     record per call"): its nearest LLM-call ancestor has the same provider. Two instrumentations
     of one call nest this way (OpenLLMetry's or OpenInference's span around the anthropic SDK's
@@ -679,7 +673,7 @@ def _is_inner_copy(view: CallView, by_id: dict[str, SpanRecord], calls: dict[str
     return outer is not None and outer.provider == view.provider
 
 
-def trace_views(trace_spans: list[SpanRecord], prices: PriceBook) -> list[CallView]:
+def trace_views(trace_spans: list[SpanData], prices: PriceBook) -> list[CallView]:
     """The LLM calls of one trace's spans, with their sub-spans attached, in start order."""
     calls = {s.span_id: call_view(s, prices) for s in trace_spans if is_llm_call(s)}
     if not calls:
@@ -698,8 +692,8 @@ def trace_views(trace_spans: list[SpanRecord], prices: PriceBook) -> list[CallVi
 def call_views(spans: Iterable[Any], prices: PriceBook | None = None) -> list[CallView]:
     """Read spans, group them by trace, attach sub-spans; one view per LLM call, in start order."""
     prices = prices or PriceBook()
-    traces: dict[str, list[SpanRecord]] = {}
-    for span in _records(spans):
+    traces: dict[str, list[SpanData]] = {}
+    for span in as_span_data(spans):
         traces.setdefault(span.trace_id, []).append(span)
     views = [view for trace_spans in traces.values() for view in trace_views(trace_spans, prices)]
     views.sort(key=lambda v: (v.span.start_ns, v.span.span_id))
@@ -707,7 +701,7 @@ def call_views(spans: Iterable[Any], prices: PriceBook | None = None) -> list[Ca
 
 
 def to_payloads(spans: Iterable[Any], prices: PriceBook | None = None) -> list[StandardLoggingPayload]:
-    """One ``StandardLoggingPayload`` per LLM call span (``SpanRecord``s or live ``ReadableSpan``s)."""
+    """One ``StandardLoggingPayload`` per LLM call span (``SpanData``s or live ``ReadableSpan``s)."""
     return [payload_of(v) for v in call_views(spans, prices)]
 
 

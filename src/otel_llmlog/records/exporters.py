@@ -76,7 +76,8 @@ from ..facts.pricing import PriceBook
 from ..version import __version__
 from .convert import call_views, generation_of, payload_of, span_kind_of
 from .jsonlines import record_line
-from .readers import SpanRecord, from_readable_spans
+from .live import add_details, span_outline
+from .spans import SpanData
 
 if TYPE_CHECKING:
     from opentelemetry._logs import LoggerProvider
@@ -172,42 +173,24 @@ class _Trace:
 
     def __init__(self, trace_id: str) -> None:
         self.trace_id = trace_id
-        self.spans: dict[str, SpanRecord] = {}
+        self.spans: dict[str, SpanData] = {}
         self.unwritten: set[str] = set()  # LLM call spans whose record is not written yet
 
 
-def _read(span: ReadableSpan) -> tuple[SpanRecord, bool, bool]:
-    """(record, is an LLM call, is a local root) of an ended SDK span.
+def _read(span: ReadableSpan) -> tuple[SpanData, bool, bool]:
+    """(span data, is an LLM call, is a local root) of an ended SDK span.
 
-    Spans that are neither calls nor guardrail/vector-store sub-spans are kept as ids and times
-    only (they matter to the attachment rule as links of a parent chain, nothing else).
+    Spans that are neither calls nor guardrail/vector-store sub-spans are kept as an outline: ids
+    and times only (they matter to the attachment rule as links of a parent chain, nothing else).
     """
-    ctx = span.get_span_context()
+    data = span_outline(span)
     parent = span.parent
-    scope = span.instrumentation_scope
-    record = SpanRecord(
-        trace_id=f"{ctx.trace_id:032x}",
-        span_id=f"{ctx.span_id:016x}",
-        parent_span_id=f"{parent.span_id:016x}" if parent is not None and parent.span_id else None,
-        name=span.name,
-        kind=span.kind.name,
-        start_ns=span.start_time or 0,
-        end_ns=span.end_time or 0,
-        status_code=span.status.status_code.name,
-        status_message=None,
-        attributes=span.attributes or {},  # read only by span_kind_of below, then replaced
-        events=[],
-        resource={},
-        scope_name=(scope.name or None) if scope is not None else None,
-        scope_version=None,
-        source="<live>",
-    )
     local_root = parent is None or not parent.span_id or parent.is_remote
-    kind = span_kind_of(record)
+    kind = span_kind_of(data)
     if kind is None:
-        record.attributes = {}
-        return record, False, local_root
-    return from_readable_spans([span])[0], kind == "llm", local_root
+        data.attributes = {}
+        return data, False, local_root
+    return add_details(data, span), kind == "llm", local_root
 
 
 class _PerCallExporter(SpanExporter):
@@ -363,7 +346,7 @@ class _PerCallExporter(SpanExporter):
             _logger.exception("otel-llmlog: could not write %d record(s)", len(records))
             return False
 
-    def _convert(self, spans: list[SpanRecord], ids: set[str]) -> tuple[list[tuple[CallView, BaseModel]], bool]:
+    def _convert(self, spans: list[SpanData], ids: set[str]) -> tuple[list[tuple[CallView, BaseModel]], bool]:
         """The records of the calls ``ids`` among ``spans``, and whether every conversion step succeeded."""
         try:
             views = [v for v in call_views(spans, self._prices) if v.span.span_id in ids]

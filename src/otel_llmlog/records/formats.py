@@ -3,7 +3,7 @@
 Two questions, asked by different commands of the same files:
 
 * :func:`detect_format` - which span format (OTLP JSON lines, one OTLP JSON document, OTLP
-  protobuf, Jaeger JSON)? Asked by the span readers (:mod:`.readers`, ``otel-llmlog convert``);
+  protobuf, Jaeger JSON)? Asked by the span readers (:mod:`.reading`, ``otel-llmlog convert``);
 * :func:`detect_content` - log records (the standard record or the generation record) or spans?
   Asked by the log explorer, which reads records in place and converts span files first.
 
@@ -23,7 +23,7 @@ __all__ = ["HEAD_SIZE", "Content", "Format", "detect_content", "detect_format", 
 
 Format = Literal["otlp-json-lines", "otlp-json", "otlp-protobuf", "jaeger-json"]
 
-#: bytes looked at by :func:`detect_format` (and read ahead by :func:`read_stream`)
+#: bytes looked at by :func:`detect_format` (and read ahead by :func:`.reading.read_stream`)
 HEAD_SIZE = 64 * 1024
 
 BOM = b"\xef\xbb\xbf"

@@ -24,7 +24,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["REPLACEMENT", "LineError", "dumps_line", "loads_line", "record_line"]
+__all__ = ["REPLACEMENT", "TOO_DEEP", "LineError", "dumps_line", "json_reason", "loads_line", "record_line", "utf8_reason"]
 
 #: what a lone surrogate becomes
 REPLACEMENT = "\ufffd"
@@ -63,12 +63,29 @@ def loads_line(line: bytes | str) -> Any:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise LineError(f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})") from None
+            raise LineError(utf8_reason(line[exc.start], exc.start + 1)) from None
     else:
         text = line
     try:
         return json.loads(text)
     except RecursionError:
-        raise LineError("JSON nested too deeply") from None
+        raise LineError(TOO_DEEP) from None
     except json.JSONDecodeError as exc:
-        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        raise LineError(json_reason(exc, text)) from None
+
+
+# The reasons, worded once: the span readers give the same ones for a whole JSON document.
+
+#: why JSON that nests deeper than the decoder goes is not read
+TOO_DEEP = "JSON nested too deeply"
+
+
+def utf8_reason(byte: int, column: int) -> str:
+    """Why text is not UTF-8: its first bad byte and where it is."""
+    return f"not UTF-8 text: byte 0x{byte:02x} at column {column}"
+
+
+def json_reason(exc: json.JSONDecodeError, text: str) -> str:
+    """Why ``text`` is not JSON; *truncated* when it ends inside a value (a write cut short)."""
+    truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
+    return f"{'truncated' if truncated else 'invalid'} JSON: {exc.msg} (column {exc.colno})"

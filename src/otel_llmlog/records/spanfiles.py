@@ -36,14 +36,15 @@ from typing import IO, Any
 from ..facts.pricing import PriceBook
 from .convert import CallView, generation_of, payload_of, trace_views
 from .jsonlines import record_line
-from .readers import ReadError, SpanRecord, read_stream
+from .reading import read_stream
+from .spans import ReadError, SpanData
 
 __all__ = ["TraceBuffer", "convert_files"]
 
 
 @dataclass(slots=True)
 class _Pending:
-    spans: list[SpanRecord] = field(default_factory=list)
+    spans: list[SpanData] = field(default_factory=list)
     last_seen: int = 0
     root_seen: bool = False
 
@@ -68,7 +69,7 @@ class TraceBuffer:
         """Spans currently buffered."""
         return self._held
 
-    def add(self, span: SpanRecord) -> list[CallView]:
+    def add(self, span: SpanData) -> list[CallView]:
         self._seen += 1
         pending = self._traces.pop(span.trace_id, None) or _Pending()
         pending.spans.append(span)

@@ -39,7 +39,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import otel_llmlog
 from otel_llmlog.records.convert import call_views, generation_of, payload_of
-from otel_llmlog.records.payload import format_created_at, format_throughput
+from otel_llmlog.records.models.generation import format_created_at, format_throughput
 from otel_llmlog.testing.standin import StandIn
 
 HERE = Path(__file__).parent

@@ -31,8 +31,9 @@ from ..facts.pricing import Cost, FeeItem, PriceBook
 from ..facts.providers import normalize_finish_reason
 from ..facts.usage import Usage
 from .live import as_span_data
-from .payload import (
-    GenerationRecord,
+from .models.base import format_amount
+from .models.generation import GenerationRecord, format_created_at, format_throughput
+from .models.standard import (
     ModelInfo,
     StandardLoggingGuardrailInformation,
     StandardLoggingHiddenParams,
@@ -42,9 +43,6 @@ from .payload import (
     StandardLoggingPayload,
     StandardLoggingPayloadErrorInformation,
     StandardLoggingVectorStoreRequest,
-    format_amount,
-    format_created_at,
-    format_throughput,
 )
 from .spans import SpanData
 

@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         import json
 
-        from ..records.payload import json_schema
+        from ..records.models import json_schema
 
         print(json.dumps(json_schema(args.kind), indent=2))
         return 0

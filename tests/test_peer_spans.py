@@ -23,10 +23,12 @@ from typing import Any
 
 import pytest
 
-from otel_llmlog.records.convert import CallView, call_views, generation_of, payload_of
+from otel_llmlog.records.calls import CallView, call_views
+from otel_llmlog.records.generation import generation_of
 from otel_llmlog.records.live import from_readable_spans
 from otel_llmlog.records.reading import read_path
 from otel_llmlog.records.spans import SpanData
+from otel_llmlog.records.standard import payload_of
 from otel_llmlog.testing.standin import StandIn
 
 from .conftest import Tracing

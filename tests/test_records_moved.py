@@ -45,6 +45,7 @@ OLD_NAMES: dict[str, tuple[str, ...]] = {
 #: old name -> (module, name) of what it is now
 RENAMED = {
     ("otel_llmlog.readers", "SpanRecord"): ("otel_llmlog.records.spans", "SpanData"),
+    ("otel_llmlog.convert", "span_kind_of"): ("otel_llmlog.records.calls", "span_role_of"),
 }
 
 

@@ -74,7 +74,8 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from ..facts.pricing import PriceBook
 from ..version import __version__
-from .convert import call_views, generation_of, payload_of, span_kind_of
+from .calls import call_views, span_role_of
+from .convert import record_builder
 from .jsonlines import record_line
 from .live import add_details, span_outline
 from .spans import SpanData
@@ -83,7 +84,7 @@ if TYPE_CHECKING:
     from opentelemetry._logs import LoggerProvider
     from pydantic import BaseModel
 
-    from .convert import CallView
+    from .calls import CallView
 
 __all__ = [
     "BACKUPS_ENV",
@@ -186,7 +187,7 @@ def _read(span: ReadableSpan) -> tuple[SpanData, bool, bool]:
     data = span_outline(span)
     parent = span.parent
     local_root = parent is None or not parent.span_id or parent.is_remote
-    kind = span_kind_of(data)
+    kind = span_role_of(data)
     if kind is None:
         data.attributes = {}
         return data, False, local_root
@@ -212,7 +213,7 @@ class _PerCallExporter(SpanExporter):
         self.max_pending_traces = max_pending_traces
         self.max_pending_spans = max_pending_spans
         self._prices = prices if prices is not None else PriceBook.from_settings(None)
-        self._build = payload_of if self.kind == "standard" else generation_of
+        self._build = record_builder(self.kind)
         self._reset_state()
         _after_fork_in_child(self._after_fork)
 

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..facts.pricing import PriceBook
-from .convert import CallView, generation_of, payload_of, trace_views
+from .calls import CallView, trace_views
+from .convert import record_builder
 from .jsonlines import record_line
 from .reading import read_stream
 from .spans import ReadError, SpanData
@@ -168,7 +169,7 @@ def convert_files(inputs: list[str], output: str | None, kind: str = "standard",
     ``strict``, end the run after converting what was read before them).
     """
     buffer = buffer or TraceBuffer()
-    build: Callable[[CallView], Any] = generation_of if kind == "generation" else payload_of
+    build = record_builder(kind)
     errors: list[ReadError] = []
     progress = _Progress(sys.stderr, _sizes(inputs))
     counts = {"records": 0, "spans": 0, "reported": 0}

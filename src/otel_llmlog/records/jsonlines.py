@@ -24,7 +24,17 @@ import json
 import re
 from typing import Any
 
-__all__ = ["REPLACEMENT", "TOO_DEEP", "LineError", "dumps_line", "json_reason", "loads_line", "record_line", "utf8_reason"]
+__all__ = [
+    "REPLACEMENT",
+    "TOO_DEEP",
+    "LineError",
+    "dumps_line",
+    "json_reason",
+    "loads_line",
+    "record_line",
+    "replace_lone_surrogates",
+    "utf8_reason",
+]
 
 #: what a lone surrogate becomes
 REPLACEMENT = "\ufffd"
@@ -45,7 +55,19 @@ def dumps_line(value: Any, *, compact: bool = False) -> bytes:
     try:
         return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        return (_LONE_SURROGATE.sub(REPLACEMENT, text) + "\n").encode("utf-8")
+        return (replace_lone_surrogates(text) + "\n").encode("utf-8")
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD (``text`` itself when it has none): the one lossy
+    step, for whatever must be UTF-8.
+
+    The OTLP encoder cannot write a lone surrogate either (it drops the attribute), so live spans
+    are read (:mod:`.live`) and written as OTLP JSON (:mod:`.otlp_json`) through this too.
+    """
+    if text.isascii() or not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(REPLACEMENT, text)
 
 
 def record_line(record: Any) -> bytes:

@@ -5,6 +5,11 @@ Two depths, built by the same code: :func:`span_data` copies everything the conv
 status code, scope name) - what the JSON-log exporter keeps of the many spans that are neither
 LLM calls nor their guardrail and vector-store sub-spans. :func:`add_details` turns an outline
 into the full span.
+
+Strings are taken as they are but for one thing: a lone surrogate (half of a UTF-16 pair, which
+captured content can hold) becomes U+FFFD, as in every line this package writes
+(:func:`~.jsonlines.replace_lone_surrogates`): no record, log body or span file made from a live
+span then fails to encode as UTF-8 or protobuf.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .jsonlines import replace_lone_surrogates
 from .spans import SpanData, SpanEvent
 
 if TYPE_CHECKING:
@@ -40,7 +46,7 @@ def span_outline(span: ReadableSpan) -> SpanData:
         trace_id=f"{ctx.trace_id:032x}",
         span_id=f"{ctx.span_id:016x}",
         parent_span_id=f"{parent.span_id:016x}" if parent is not None and parent.span_id else None,
-        name=span.name,
+        name=replace_lone_surrogates(span.name),
         kind=span.kind.name,
         start_ns=span.start_time,
         end_ns=span.end_time,
@@ -59,9 +65,9 @@ def add_details(data: SpanData, span: ReadableSpan) -> SpanData:
     """Complete the outline of ``span``: attributes as plain values, events, resource, status message, scope version."""
     scope = span.instrumentation_scope
     data.attributes = _plain_map(span.attributes)
-    data.events = [SpanEvent(e.name, e.timestamp, _plain_map(e.attributes)) for e in span.events]
+    data.events = [SpanEvent(replace_lone_surrogates(e.name), e.timestamp, _plain_map(e.attributes)) for e in span.events]
     data.resource = _plain_map(span.resource.attributes) if span.resource is not None else {}
-    data.status_message = span.status.description or None
+    data.status_message = replace_lone_surrogates(span.status.description or "") or None
     data.scope_version = (scope.version or None) if scope is not None else None
     return data
 
@@ -86,7 +92,9 @@ def as_span_data(spans: Iterable[Any]) -> list[SpanData]:
 
 def _plain(value: Any) -> Any:
     """SDK attribute value -> span value: tuples become lists, mappings dicts, recursively."""
-    if isinstance(value, str | bytes | bool | int | float) or value is None:
+    if isinstance(value, str):
+        return replace_lone_surrogates(value)
+    if isinstance(value, bytes | bool | int | float) or value is None:
         return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -96,4 +104,4 @@ def _plain(value: Any) -> Any:
 
 
 def _plain_map(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {str(k): _plain(v) for k, v in (attributes or {}).items()}
+    return {replace_lone_surrogates(str(k)): _plain(v) for k, v in (attributes or {}).items()}

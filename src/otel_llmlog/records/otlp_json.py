@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .jsonlines import dumps_line
+from .jsonlines import dumps_line, replace_lone_surrogates
 from .parsing import (
     HEX,
     Bad,
@@ -284,11 +284,15 @@ _ID_KEYS = ("traceId", "spanId", "parentSpanId")
 
 
 def otlp_json(spans: Sequence[Any]) -> dict[str, Any]:
-    """One ``ExportTraceServiceRequest`` of ``spans`` (``ReadableSpan``s) as an OTLP/JSON document."""
+    """One ``ExportTraceServiceRequest`` of ``spans`` (``ReadableSpan``s) as an OTLP/JSON document.
+
+    A lone surrogate in a string of a span becomes U+FFFD (:func:`~.jsonlines.replace_lone_surrogates`):
+    the OTLP encoder cannot write one, and would drop the whole attribute holding it.
+    """
     from google.protobuf.json_format import MessageToDict
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
-    doc = MessageToDict(encode_spans(spans), use_integers_for_enums=True)
+    doc = MessageToDict(encode_spans([_encodable(span) for span in spans]), use_integers_for_enums=True)
     _hex_ids(doc)
     return doc
 
@@ -296,10 +300,62 @@ def otlp_json(spans: Sequence[Any]) -> dict[str, Any]:
 def otlp_json_line(spans: Sequence[Any]) -> str:
     """:func:`otlp_json` as one compact line (no newline), as a line of the Collector's file.
 
-    Written by the package's one line writer (:mod:`.jsonlines`): UTF-8, a lone surrogate in an
-    attribute becomes U+FFFD.
+    Written by the package's one line writer (:mod:`.jsonlines`): UTF-8, NUL escaped, a lone
+    surrogate in an attribute U+FFFD.
     """
     return dumps_line(otlp_json(spans), compact=True)[:-1].decode("utf-8")
+
+
+def _encodable(span: Any) -> Any:
+    """The span itself, or a copy whose strings hold no lone surrogate when one of them does."""
+    strings = [span.name, span.status.description or "", *_strings(span.attributes), *_strings(span.resource.attributes)]
+    for event in span.events:
+        strings += [event.name, *_strings(event.attributes)]
+    for link in span.links:
+        strings += _strings(link.attributes)
+    if all(replace_lone_surrogates(text) is text for text in strings):
+        return span
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import Event, ReadableSpan
+    from opentelemetry.trace import Link, Status
+
+    return ReadableSpan(
+        name=replace_lone_surrogates(span.name),
+        context=span.context,
+        parent=span.parent,
+        resource=Resource(_replaced(span.resource.attributes), span.resource.schema_url),
+        attributes=_replaced(span.attributes),
+        events=[Event(replace_lone_surrogates(e.name), _replaced(e.attributes), e.timestamp) for e in span.events],
+        links=[Link(link.context, _replaced(link.attributes)) for link in span.links],
+        kind=span.kind,
+        status=Status(span.status.status_code, replace_lone_surrogates(span.status.description) if span.status.description else None),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+def _strings(attributes: Any) -> list[str]:
+    """The keys and string values (array items included) of an attribute mapping."""
+    out: list[str] = []
+    for key, value in (attributes or {}).items():
+        out.append(key)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, tuple | list):
+            out += [item for item in value if isinstance(item, str)]
+    return out
+
+
+def _replaced(attributes: Any) -> dict[str, Any]:
+    def replaced(value: Any) -> Any:
+        if isinstance(value, str):
+            return replace_lone_surrogates(value)
+        if isinstance(value, tuple | list):
+            return type(value)(replaced(item) for item in value)
+        return value
+
+    return {replace_lone_surrogates(key): replaced(value) for key, value in (attributes or {}).items()}
 
 
 def _hex_ids(node: Any) -> None:

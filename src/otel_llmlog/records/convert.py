@@ -11,7 +11,7 @@ instrumentations read through :mod:`.peer_names`), then :mod:`.standard` / :mod:
   :class:`~.trace_buffer.TraceBuffer`; a trace is converted and written as soon as it is settled,
   so memory stays flat. A span that arrives after its trace went out starts the trace afresh: its
   LLM call is still converted, only without the sub-spans and sibling calls that went out before
-  it (docs/payload.md, "Streaming"). Within a trace, calls come out in start order; a small input
+  it (``docs/payload.md``, "Converting files"). Within a trace, calls come out in start order; a small input
   (all of it within the buffer) therefore gives exactly what :func:`to_payloads` gives for the
   same spans. ``otel-llmlog convert`` (``tools/convert_command.py``) is this plus a terminal.
 """

@@ -69,10 +69,10 @@ def _unflatten_array(text: str) -> Any:
         return text
     if not isinstance(items, list):
         return text
-    kinds = {bool if isinstance(v, bool) else float if isinstance(v, int | float) else type(v) for v in items}
-    if len(kinds) > 1 or not kinds <= {str, bool, float}:
+    item_types = {bool if isinstance(v, bool) else float if isinstance(v, int | float) else type(v) for v in items}
+    if len(item_types) > 1 or not item_types <= {str, bool, float}:
         return text
-    if kinds == {float} and any(isinstance(v, float) for v in items):
+    if item_types == {float} and any(isinstance(v, float) for v in items):
         return [float(v) for v in items]  # Go writes 2.0 as 2: one float among them makes all floats
     return items
 

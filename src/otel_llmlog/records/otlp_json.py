@@ -124,7 +124,7 @@ def _status_code(value: Any, where: str) -> str:
     return _enum(value, where, _STATUSES[1:], "STATUS_CODE_", zero="UNSET")
 
 
-_ANY_KINDS = {
+_VALUE_TYPES = {
     "stringValue": "string",
     "boolValue": "bool",
     "intValue": "int",
@@ -133,7 +133,7 @@ _ANY_KINDS = {
     "arrayValue": "array",
     "kvlistValue": "kvlist",
 }
-_ANY_KINDS.update({_SNAKE.sub("_", k).lower(): v for k, v in list(_ANY_KINDS.items())})
+_VALUE_TYPES.update({_SNAKE.sub("_", k).lower(): v for k, v in list(_VALUE_TYPES.items())})
 
 
 def _any_value(value: Any, where: str) -> Any:
@@ -142,24 +142,24 @@ def _any_value(value: Any, where: str) -> Any:
     if not value:
         return None
     for key, inner in value.items():
-        kind = _ANY_KINDS.get(key)
-        if kind is None:
+        value_type = _VALUE_TYPES.get(key)
+        if value_type is None:
             continue
         at = f"{where}.{key}"
-        if kind == "string":
+        if value_type == "string":
             return check_string(inner, at)
-        if kind == "bool":
+        if value_type == "bool":
             if not isinstance(inner, bool):
                 raise Bad(f"{at}: expected true or false, got {describe(inner)}")
             return inner
-        if kind == "int":
+        if value_type == "int":
             return parse_int(inner, at)
-        if kind == "double":
+        if value_type == "double":
             return parse_float(inner, at)
-        if kind == "bytes":
+        if value_type == "bytes":
             return parse_base64(inner, at)
         _, items = _key_and_value(check_object(inner, at), "values")
-        if kind == "array":
+        if value_type == "array":
             return [_any_value(item, f"{at}.values[{i}]") for i, item in enumerate(check_array(items, f"{at}.values"))]
         return attributes_of(items, f"{at}.values")
     raise Bad(f"{where}: no known value type among its keys ({', '.join(map(str, value))})")

@@ -15,13 +15,13 @@ from typing import Any
 
 from .formats import ZSTD_MAGIC
 from .otlp_json import attributes_of, span_of
-from .parsing import Bad, ErrorSink, guarded
+from .parsing import Bad, ErrorReport, guarded
 from .spans import SpanData
 
 __all__ = ["read_protobuf"]
 
 
-def read_protobuf(buffered: io.BufferedReader, sink: ErrorSink) -> Iterator[SpanData]:
+def read_protobuf(buffered: io.BufferedReader, report: ErrorReport) -> Iterator[SpanData]:
     """Spans of protobuf input: one message, or the Collector's length-prefixed messages.
 
     Every problem is reported at line 1. Errors of the underlying stream (damaged gzip data) are
@@ -50,7 +50,7 @@ def read_protobuf(buffered: io.BufferedReader, sink: ErrorSink) -> Iterator[Span
                 scope = (ss.scope.name or None, ss.scope.version or None)
                 for k, span in enumerate(ss.spans):
                     try:
-                        yield span_of(MessageToDict(span), f"{ss_at}.spans[{k}]", resource, scope, sink.path)
+                        yield span_of(MessageToDict(span), f"{ss_at}.spans[{k}]", resource, scope, report.path)
                     except Bad as bad:
                         yield bad
 
@@ -68,9 +68,9 @@ def read_protobuf(buffered: io.BufferedReader, sink: ErrorSink) -> Iterator[Span
         try:
             msg = parse(data, "")
         except Bad as bad:
-            sink.fail(1, str(bad))
+            report.fail(1, str(bad))
             return
-        yield from guarded(spans_of(msg, ""), sink, 1)
+        yield from guarded(spans_of(msg, ""), report, 1)
         return
     # the Collector file exporter's format: proto - each message after its 4-byte big-endian size
     index, offset = 0, 0
@@ -84,17 +84,17 @@ def read_protobuf(buffered: io.BufferedReader, sink: ErrorSink) -> Iterator[Span
         if len(size_bytes) < 4 or len(data) < size:
             if index == 0:  # no frame was whole: likely not the Collector's proto file at all
                 where = "not JSON, and not OTLP protobuf read as length-prefixed messages (it starts with a zero byte): " + where
-            sink.fail(1, f"{where}truncated: expected {size if len(size_bytes) == 4 else 4} bytes, the file ends")
+            report.fail(1, f"{where}truncated: expected {size if len(size_bytes) == 4 else 4} bytes, the file ends")
             return
         if data.startswith(ZSTD_MAGIC):
-            sink.fail(1, f"{where}zstd-compressed (Collector file exporter compression: zstd); decompress it first")
+            report.fail(1, f"{where}zstd-compressed (Collector file exporter compression: zstd); decompress it first")
             return
         try:
             msg = parse(data, where)
         except Bad as bad:
-            sink.fail(1, str(bad))
+            report.fail(1, str(bad))
             return  # a bad frame leaves the framing itself in doubt
-        yield from guarded(spans_of(msg, where), sink, 1)
+        yield from guarded(spans_of(msg, where), report, 1)
         index += 1
         offset += 4 + size
 

@@ -4,7 +4,7 @@ Each reader (:mod:`.otlp_json`, :mod:`.otlp_proto`, :mod:`.jaeger`) turns one pa
 into spans and reports a problem with a part as a :class:`Bad` whose reason names the place with a
 JSON path (``resourceSpans[0].scopeSpans[0].spans[2].startTimeUnixNano: expected an integer ...``).
 :func:`guarded` turns those into :class:`~.spans.ReadError` s at a line of the file, through an
-:class:`ErrorSink`: raised, or collected in the caller's list while reading goes on.
+:class:`ErrorReport`: raised, or collected in the caller's list while reading goes on.
 
 The checks here are strict (they raise :class:`Bad`), unlike the converter's lenient reading of
 attribute values (:mod:`.values`), which takes whatever a producer wrote and never fails.
@@ -26,7 +26,7 @@ class Bad(Exception):
     """A problem with one part of the input; the reason says where (a JSON path) and what."""
 
 
-class ErrorSink:
+class ErrorReport:
     """Where a reader's errors go: raised, or appended to the caller's list."""
 
     def __init__(self, path: str, errors: list[ReadError] | None) -> None:
@@ -40,11 +40,11 @@ class ErrorSink:
         self.errors.append(err)
 
 
-def guarded(items: Iterator[SpanData | Bad], sink: ErrorSink, line: int) -> Iterator[SpanData]:
+def guarded(items: Iterator[SpanData | Bad], report: ErrorReport, line: int) -> Iterator[SpanData]:
     """Spans from a reader; the problems it reports become errors at ``line``."""
     for item in items:
         if isinstance(item, Bad):
-            sink.fail(line, str(item))
+            report.fail(line, str(item))
         else:
             yield item
 

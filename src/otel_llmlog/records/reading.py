@@ -30,7 +30,7 @@ from . import jaeger, otlp_json
 from .formats import BOM, GZIP_MAGIC, HEAD_SIZE, WIDE_BOMS, detect_format
 from .jsonlines import TOO_DEEP, LineError, json_reason, loads_line, utf8_reason
 from .otlp_proto import read_protobuf
-from .parsing import Bad, ErrorSink, guarded
+from .parsing import Bad, ErrorReport, guarded
 from .spans import ReadError, SpanData
 
 __all__ = ["ReadError", "read_path", "read_stream"]
@@ -52,31 +52,31 @@ def read_stream(stream: IO[bytes], name: str, *, errors: list[ReadError] | None 
 
     The stream need not be seekable. It is read, never closed.
     """
-    sink = ErrorSink(name, errors)
+    report = ErrorReport(name, errors)
     head, pending = _read_head(stream)
     if head.startswith(GZIP_MAGIC):
         stream = _Gunzip(gzip.GzipFile(fileobj=_buffered(head, stream, pending), mode="rb"))
         head, pending = _read_head(stream)
         if pending is not None and not head:
-            sink.fail(1, _gzip_reason(pending))
+            report.fail(1, _gzip_reason(pending))
             return
     for bom, encoding in WIDE_BOMS.items():
         if head.startswith(bom):
-            sink.fail(1, f"the text is {encoding} (byte-order mark {bom.hex(' ')}); it must be UTF-8")
+            report.fail(1, f"the text is {encoding} (byte-order mark {bom.hex(' ')}); it must be UTF-8")
             return
     fmt = detect_format(head)
     buffered = _buffered(head, stream, pending)
     try:
         if fmt == "otlp-json-lines":
-            yield from _read_json_lines(buffered, sink)
+            yield from _read_json_lines(buffered, report)
         elif fmt == "otlp-protobuf":
-            yield from read_protobuf(buffered, sink)
+            yield from read_protobuf(buffered, report)
         else:
             data = buffered.read()
             convert = otlp_json.spans_of_document if fmt == "otlp-json" else jaeger.spans_of_document
-            yield from _read_json_documents(data, sink, convert)
+            yield from _read_json_documents(data, report, convert)
     except _GzipBroken as exc:
-        sink.fail(1, _gzip_reason(exc))
+        report.fail(1, _gzip_reason(exc))
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def _read_head(stream: IO[bytes]) -> tuple[bytes, BaseException | None]:
 # JSON lines and JSON documents
 
 
-def _read_json_lines(buffered: io.BufferedReader, sink: ErrorSink) -> Iterator[SpanData]:
+def _read_json_lines(buffered: io.BufferedReader, report: ErrorReport) -> Iterator[SpanData]:
     lineno = 0
     lines = iter(buffered)
     while True:
@@ -170,7 +170,7 @@ def _read_json_lines(buffered: io.BufferedReader, sink: ErrorSink) -> Iterator[S
         except StopIteration:
             return
         except _GzipBroken as exc:
-            sink.fail(lineno + 1, _gzip_reason(exc))
+            report.fail(lineno + 1, _gzip_reason(exc))
             return
         lineno += 1
         if lineno == 1 and raw.startswith(BOM):
@@ -181,12 +181,12 @@ def _read_json_lines(buffered: io.BufferedReader, sink: ErrorSink) -> Iterator[S
         try:
             doc = loads_line(raw)
         except LineError as exc:
-            sink.fail(lineno, str(exc))
+            report.fail(lineno, str(exc))
             continue
-        yield from guarded(otlp_json.spans_of_document(doc, f"{sink.path}:{lineno}"), sink, lineno)
+        yield from guarded(otlp_json.spans_of_document(doc, f"{report.path}:{lineno}"), report, lineno)
 
 
-def _read_json_documents(data: bytes, sink: ErrorSink, convert: Callable[[Any, str], Iterator[SpanData | Bad]]) -> Iterator[SpanData]:
+def _read_json_documents(data: bytes, report: ErrorReport, convert: Callable[[Any, str], Iterator[SpanData | Bad]]) -> Iterator[SpanData]:
     """One JSON document, or several one after the other (each converted as it is decoded)."""
     if data.startswith(BOM):
         data = data[len(BOM) :]
@@ -195,7 +195,7 @@ def _read_json_documents(data: bytes, sink: ErrorSink, convert: Callable[[Any, s
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        sink.fail(line, utf8_reason(data[exc.start], column))
+        report.fail(line, utf8_reason(data[exc.start], column))
         return
     decoder = json.JSONDecoder()
     pos, line = 0, 1
@@ -207,12 +207,12 @@ def _read_json_documents(data: bytes, sink: ErrorSink, convert: Callable[[Any, s
         try:
             doc, end = decoder.raw_decode(text, start)
         except json.JSONDecodeError as exc:
-            sink.fail(exc.lineno, json_reason(exc, text))
+            report.fail(exc.lineno, json_reason(exc, text))
             return
         except RecursionError:
-            sink.fail(line, TOO_DEEP)
+            report.fail(line, TOO_DEEP)
             return
-        yield from guarded(convert(doc, sink.path), sink, line)
+        yield from guarded(convert(doc, report.path), report, line)
         line += text.count("\n", start, end)
         pos = end
 

@@ -11,7 +11,7 @@ the ``otel_llmlog_json`` exporter writing the JSON log, and counts the lines wri
 * ``launcher``        - ``opentelemetry-instrument --traces_exporter otel_llmlog_json``: the SDK's
   ``BatchSpanProcessor`` with its default queue (2 048 spans)
 * ``launcher-q65536`` - the same with ``OTEL_BSP_MAX_QUEUE_SIZE=65536``
-* ``blocking``        - programmatic, ``otel_llmlog.records.exporters.BlockingBatchSpanProcessor`` (waits
+* ``blocking``        - programmatic, ``otel_llmlog.records.batch_processor.BlockingBatchSpanProcessor`` (waits
   for room instead of dropping)
 
 Prints one row per set-up: runs complete, the fewest lines of any run, the median per-call time.
@@ -49,7 +49,8 @@ client = openai.OpenAI(api_key="sk-bench-0000", base_url="http://bench.local/v1"
 if os.environ.get("BLOCKING"):
     from opentelemetry.sdk.trace import TracerProvider
     import otel_llmlog
-    from otel_llmlog.records.exporters import BlockingBatchSpanProcessor, JsonLogExporter
+    from otel_llmlog.records.batch_processor import BlockingBatchSpanProcessor
+    from otel_llmlog.records.exporters import JsonLogExporter
     provider = TracerProvider()
     provider.add_span_processor(BlockingBatchSpanProcessor(JsonLogExporter()))
     otel_llmlog.instrument(tracer_provider=provider)

@@ -11,13 +11,13 @@ Prints one summary row per call; the records go to the output file as JSON lines
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 import otel_llmlog
-from otel_llmlog.records.readers import ReadError, read_path
+from otel_llmlog.records.jsonlines import record_line
+from otel_llmlog.records.reading import ReadError, read_path
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "collector-traces.jsonl"
 
@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     errors: list[ReadError] = []  # a line cut short (the Collector was still writing) is reported, not fatal
     spans = list(read_path(source, errors=errors))
     payloads = otel_llmlog.to_payloads(spans)
-    with args.output.open("w", encoding="utf-8") as out:
+    with args.output.open("wb") as out:
         for payload in payloads:
-            out.write(json.dumps(payload.model_dump(mode="json"), ensure_ascii=False) + "\n")
+            out.write(record_line(payload))  # the package's line writer: UTF-8, one whole line each
 
     print(f"{source}: {len(spans)} spans -> {len(payloads)} LLM calls -> {args.output}")
     for p in payloads:

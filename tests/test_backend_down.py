@@ -32,7 +32,8 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExportResult
 
-from otel_llmlog.records.exporters import BlockingBatchSpanProcessor, JsonLogExporter
+from otel_llmlog.records.batch_processor import BlockingBatchSpanProcessor
+from otel_llmlog.records.exporters import JsonLogExporter
 
 from .conftest import Tracing, load_case
 from .test_lifecycle import dead_url  # noqa: F401 - a fixture: a refused loopback port

@@ -11,9 +11,10 @@ from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
 from otel_llmlog.records.convert import to_payloads
-from otel_llmlog.records.readers import read_path
-from otel_llmlog.records.spanfiles import TraceBuffer, convert_files
+from otel_llmlog.records.reading import read_path
+from otel_llmlog.records.trace_buffer import TraceBuffer
 from otel_llmlog.tools.cli import main
+from otel_llmlog.tools.convert_command import convert_files
 
 from .test_convert import run_fixture_calls
 
@@ -149,7 +150,7 @@ def test_unrooted_traces_leave_by_window_and_runaway_trace_by_cap(tracing, opena
 def test_progress_bar_on_a_terminal_only(tracing, openai_client, tmp_path: Path, monkeypatch) -> None:
     import io
 
-    from otel_llmlog.records import spanfiles
+    from otel_llmlog.tools import convert_command
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -158,7 +159,7 @@ def test_progress_bar_on_a_terminal_only(tracing, openai_client, tmp_path: Path,
     lines = many_traces(write_traces(tracing, openai_client, tmp_path / "one.jsonl"), 200)
     src = tmp_path / "many.jsonl"
     src.write_text("\n".join(lines) + "\n")
-    monkeypatch.setattr(spanfiles._Progress, "interval", 0.0)
+    monkeypatch.setattr(convert_command._Progress, "interval", 0.0)
     tty = Tty()
     monkeypatch.setattr("sys.stderr", tty)
     assert convert_files([str(src)], str(tmp_path / "out.jsonl")) == 0

@@ -14,7 +14,8 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
 from otel_llmlog.instrumentation.core import api_key_sha256
 from otel_llmlog.records.convert import to_generation_records, to_payloads
-from otel_llmlog.records.readers import SpanRecord, read_path
+from otel_llmlog.records.reading import read_path
+from otel_llmlog.records.spans import SpanData
 
 from .conftest import API_KEY
 from .test_groups import grouped_request
@@ -22,7 +23,7 @@ from .test_groups import grouped_request
 START_NS = 1_755_830_958_000_000_000  # 2025-08-22T02:49:18Z, the seed's createdAt
 
 
-def golden_span(**extra: Any) -> SpanRecord:
+def golden_span(**extra: Any) -> SpanData:
     """The seed's gateway example as a span: claude-sonnet-4, 16 527 prompt + 95 completion tokens,
     streamed, first token after 2 177 ms, complete after 3 298 ms, finish reason tool_calls."""
     attrs = {
@@ -44,7 +45,7 @@ def golden_span(**extra: Any) -> SpanRecord:
         "server.port": 443,
         **extra,
     }
-    return SpanRecord(
+    return SpanData(
         trace_id="0af7651916cd43dd8448eb211c80319c", span_id="b7ad6b7169203331", parent_span_id=None,
         name="chat claude-sonnet-4", kind="CLIENT", start_ns=START_NS, end_ns=START_NS + 3_298_000_000,
         status_code="UNSET", status_message=None, attributes=attrs, events=[], resource={}, scope_name="otel_llmlog",

@@ -24,8 +24,9 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 import otel_llmlog
+from otel_llmlog.records.batch_processor import BlockingBatchSpanProcessor
 from otel_llmlog.records.convert import to_generation_records, to_payloads
-from otel_llmlog.records.exporters import BlockingBatchSpanProcessor, JsonLogExporter, OtelLogsExporter
+from otel_llmlog.records.exporters import JsonLogExporter, OtelLogsExporter
 
 from .test_convert import run_fixture_calls
 from .test_groups import grouped_request
@@ -82,15 +83,15 @@ class RecordingJsonLogExporter(JsonLogExporter):
 # --------------------------------------------------------------------------- records
 
 
-@pytest.mark.parametrize("kind", ["standard", "generation"])
-def test_lines_are_the_converters_records(tracing_content, openai_client, tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize("record_format", ["standard", "generation"])
+def test_lines_are_the_converters_records(tracing_content, openai_client, tmp_path: Path, record_format: str) -> None:
     path = tmp_path / "calls.jsonl"
-    tracing_content.provider.add_span_processor(SimpleSpanProcessor(JsonLogExporter(path, kind=kind)))
+    tracing_content.provider.add_span_processor(SimpleSpanProcessor(JsonLogExporter(path, record_format=record_format)))
     run_fixture_calls(openai_client)
     lines = read_lines(path)
-    convert = to_payloads if kind == "standard" else to_generation_records
+    convert = to_payloads if record_format == "standard" else to_generation_records
     assert lines == dumped(convert(tracing_content.spans()))
-    if kind == "standard":
+    if record_format == "standard":
         assert [line["model"] for line in lines] == ["gpt-4o-mini", "gpt-4o", "this-model-does-not-exist"]
         assert (lines[0]["prompt_tokens"], lines[0]["completion_tokens"], lines[0]["response_cost"]) == (12, 5, 4.8e-06)
         assert lines[0]["messages"] == [{"role": "user", "parts": [{"type": "text", "content": "Say this is a test"}]}]
@@ -100,7 +101,7 @@ def test_lines_are_the_converters_records(tracing_content, openai_client, tmp_pa
             "openai/gpt-4o-mini-2024-07-18", "openai/gpt-4o-2024-08-06", "openai/this-model-does-not-exist"]
         assert lines[0]["originAmount"] == "0.0000048"
     # one line per call span, ids are the span ids
-    assert [line["id" if kind == "standard" else "generationId"] for line in lines] == [
+    assert [line["id" if record_format == "standard" else "generationId"] for line in lines] == [
         f"{s.context.span_id:016x}" for s in call_spans(tracing_content)]
 
 
@@ -274,7 +275,7 @@ def test_environment_configuration(monkeypatch, tmp_path, caplog) -> None:
     monkeypatch.setenv("OTEL_LLMLOG_JSON_BACKUPS", "3")
     monkeypatch.setenv("OTEL_LLMLOG_JSON_GRACE_SECONDS", "2.5")
     e = JsonLogExporter()
-    assert (e.path, e.kind, e.max_bytes, e.backups, e.grace_seconds) == (
+    assert (e.path, e.record_format, e.max_bytes, e.backups, e.grace_seconds) == (
         str(tmp_path / f"env-{os.getpid()}.jsonl"), "generation", 1234, 3, 2.5)
     assert Path(e.path).exists()  # opened when created
     e.shutdown()
@@ -285,7 +286,7 @@ def test_environment_configuration(monkeypatch, tmp_path, caplog) -> None:
     monkeypatch.setenv("OTEL_LLMLOG_JSON_GRACE_SECONDS", "soon")
     with caplog.at_level(logging.WARNING, logger="otel_llmlog.records.exporters"):
         e = JsonLogExporter()
-    assert (e.kind, e.max_bytes, e.backups, e.grace_seconds) == ("standard", 100 * 1024 * 1024, 5, 30.0)
+    assert (e.record_format, e.max_bytes, e.backups, e.grace_seconds) == ("standard", 100 * 1024 * 1024, 5, 30.0)
     assert sorted(r.args[0] for r in caplog.records) == [
         "OTEL_LLMLOG_JSON_BACKUPS", "OTEL_LLMLOG_JSON_FORMAT", "OTEL_LLMLOG_JSON_GRACE_SECONDS", "OTEL_LLMLOG_JSON_MAX_BYTES"]
     e.shutdown()
@@ -299,7 +300,22 @@ def test_environment_configuration(monkeypatch, tmp_path, caplog) -> None:
     monkeypatch.setenv("OTEL_LLMLOG_JSON_PATH", "-")
     assert JsonLogExporter().path == "-"
     with pytest.raises(ValueError):
-        JsonLogExporter(tmp_path / "x.jsonl", kind="xml")
+        JsonLogExporter(tmp_path / "x.jsonl", record_format="xml")
+
+
+def test_kind_is_the_old_name_of_record_format(tmp_path) -> None:
+    """``kind=`` (and ``.kind``) still work, with a DeprecationWarning that points at the caller."""
+    with pytest.warns(DeprecationWarning, match="kind= is deprecated: use record_format=") as caught:
+        e = JsonLogExporter(tmp_path / "x.jsonl", kind="generation")
+    assert caught[0].filename == __file__
+    assert e.record_format == "generation"
+    with pytest.warns(DeprecationWarning, match="kind is deprecated: use record_format"):
+        assert e.kind == "generation"
+    e.shutdown()
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError):
+        JsonLogExporter(tmp_path / "y.jsonl", kind="xml")
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="disagree"):
+        OtelLogsExporter(kind="generation", record_format="standard")
 
 
 # --------------------------------------------------------------------------- OTel logs
@@ -334,11 +350,11 @@ def test_otel_logs_one_record_per_call_with_the_payload_body(tracing_content, op
     assert encoded[0].trace_id == spans[0].context.trace_id.to_bytes(16, "big")
 
 
-def test_otel_logs_generation_kind(tracing, openai_client) -> None:
+def test_otel_logs_generation_record_format(tracing, openai_client) -> None:
     logs = InMemoryLogRecordExporter()
     provider = LoggerProvider(shutdown_on_exit=False)
     provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
-    tracing.provider.add_span_processor(SimpleSpanProcessor(OtelLogsExporter(provider, kind="generation")))
+    tracing.provider.add_span_processor(SimpleSpanProcessor(OtelLogsExporter(provider, record_format="generation")))
     basic_call(openai_client)
     (record,) = logs.get_finished_logs()
     assert record.log_record.body == dumped(to_generation_records(tracing.spans()))[0]

@@ -6,8 +6,8 @@ document of ``test_readers`` - then damaged by Hypothesis: random bytes, bytes i
 replaced, and JSON-aware damage (a value replaced by any JSON value, a key dropped, an unknown key
 added) at any depth. Properties:
 
-* nothing but a :class:`~otel_llmlog.records.readers.ReadError` ever comes out of a reader, and with an
-  error list nothing comes out at all; :func:`~otel_llmlog.records.readers.detect_format` always answers;
+* nothing but a :class:`~otel_llmlog.records.spans.ReadError` ever comes out of a reader, and with an
+  error list nothing comes out at all; :func:`~otel_llmlog.records.formats.detect_format` always answers;
 * every error reads ``file:line: reason``, and names the damaged line (line 1 for protobuf, the line
   a document starts on for a whole-file JSON document);
 * damage to one line of a JSON-lines file, or to one span of a whole document, costs only that line
@@ -38,7 +38,9 @@ from hypothesis import strategies as st
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import ReadableSpan
 
-from otel_llmlog.records.readers import ReadError, SpanRecord, detect_format, read_stream
+from otel_llmlog.records.formats import detect_format
+from otel_llmlog.records.reading import read_stream
+from otel_llmlog.records.spans import ReadError, SpanData
 from otel_llmlog.tools.cli import main
 
 from .conftest import Tracing, recorded_call
@@ -99,7 +101,7 @@ def lines(call_spans: list[ReadableSpan]) -> list[str]:
 # --- reading, checked ---
 
 
-def read(data: bytes) -> tuple[list[SpanRecord], list[ReadError]]:
+def read(data: bytes) -> tuple[list[SpanData], list[ReadError]]:
     """Every record and every error of ``data``; anything raised is a bug."""
     errors: list[ReadError] = []
     records = list(read_stream(io.BytesIO(data), NAME, errors=errors))
@@ -229,7 +231,7 @@ def one_line_damaged(draw: st.DrawFn, lines: list[str]) -> tuple[int, bytes]:
     return index, b"\n".join(damaged) + b"\n"
 
 
-def check_only_line_lost(index: int, records: list[SpanRecord], errors: list[ReadError], call_spans: list[ReadableSpan]) -> None:
+def check_only_line_lost(index: int, records: list[SpanData], errors: list[ReadError], call_spans: list[ReadableSpan]) -> None:
     assert {err.line for err in errors} <= {index + 1}
     read_ids = {r.span_id for r in records if r.source != f"{NAME}:{index + 1}"}
     assert read_ids == {span_id(s) for i, s in enumerate(call_spans) if i != index}

@@ -42,8 +42,9 @@ def test_compact_is_the_collector_layout() -> None:
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        (b'{"a": "\xff"}', "not UTF-8 (byte 0xff at column 8)"),
-        (b'{"a": 1', "not JSON: Expecting ',' delimiter at column 8"),
+        (b'{"a": "\xff"}', "not UTF-8 text: byte 0xff at column 8"),
+        (b'{"a": 1', "truncated JSON: Expecting ',' delimiter (column 8)"),
+        (b'{"a": 1 x}', "invalid JSON: Expecting ',' delimiter (column 9)"),
         (b"[" * 100_000, "JSON nested too deeply"),
     ],
 )

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 import otel_llmlog
 from otel_llmlog.records.convert import to_payloads
-from otel_llmlog.records.payload import StandardLoggingPayload
+from otel_llmlog.records.models.standard import StandardLoggingPayload
 
 from .test_groups import grouped_request
 

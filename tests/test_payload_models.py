@@ -18,20 +18,21 @@ from typing import Any, Literal, Optional, Union, get_args, get_origin
 import pydantic
 import pytest
 
-from otel_llmlog.records import payload
-from otel_llmlog.records.payload import (
+from otel_llmlog.records.models import generation, json_schema, standard
+from otel_llmlog.records.models.base import format_amount
+from otel_llmlog.records.models.generation import (
     GenerationRecord,
-    ModelInfo,
     NativeFeeTokens,
     NativeTokens,
+    format_created_at,
+    format_throughput,
+)
+from otel_llmlog.records.models.standard import (
+    ModelInfo,
     StandardLoggingMetadata,
     StandardLoggingPayload,
     StandardLoggingUserAPIKeyMetadata,
     VectorStoreSearchResponse,
-    format_amount,
-    format_created_at,
-    format_throughput,
-    json_schema,
 )
 
 # ------------------------------------------------------------------------------------------
@@ -176,10 +177,10 @@ def spec_type(text: str) -> Any:
         "Dict": dict,
         "Literal": Literal,
         "StandardLoggingPayloadStatus": SPEC_STATUS,
-        "GuardrailEventHooks": payload.GuardrailEventHooks,
+        "GuardrailEventHooks": standard.GuardrailEventHooks,
     }
-    scope.update({n: getattr(payload, n) for n in SPEC})
-    scope.update({n: getattr(payload, n) for n in ("ModelInfo", "VectorStoreSearchResponse")})
+    scope.update({n: getattr(standard, n) for n in SPEC})
+    scope.update({n: getattr(standard, n) for n in ("ModelInfo", "VectorStoreSearchResponse")})
     return eval(text, scope)  # noqa: S307 - literal strings of this file only
 
 
@@ -458,20 +459,20 @@ def del_path(data: dict[str, Any], path: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", list(SPEC))
 def test_field_names_are_the_specifications_in_its_order(name: str) -> None:
-    model = getattr(payload, name)
+    model = getattr(standard, name)
     assert list(model.model_fields) == [field for field, _ in spec_fields(name)]
 
 
 @pytest.mark.parametrize("name", list(SPEC))
 def test_field_types_are_the_specifications(name: str) -> None:
-    model = getattr(payload, name)
+    model = getattr(standard, name)
     for field, text in spec_fields(name):
         assert canonical(model.model_fields[field].annotation) == canonical(spec_type(text)), (name, field, text)
 
 
 @pytest.mark.parametrize("name", list(SPEC))
 def test_optional_fields_default_to_none_and_the_others_are_required(name: str) -> None:
-    model = getattr(payload, name)
+    model = getattr(standard, name)
     for field, text in spec_fields(name):
         info = model.model_fields[field]
         if text.startswith("Optional["):
@@ -489,12 +490,12 @@ def test_metadata_inherits_the_api_key_metadata() -> None:
 
 
 def test_status_is_the_two_value_literal() -> None:
-    assert canonical(payload.StandardLoggingPayloadStatus) == canonical(SPEC_STATUS)
-    assert set(get_args(payload.StandardLoggingPayloadStatus)) == {"success", "failure"}
+    assert canonical(standard.StandardLoggingPayloadStatus) == canonical(SPEC_STATUS)
+    assert set(get_args(standard.StandardLoggingPayloadStatus)) == {"success", "failure"}
 
 
 def test_guardrail_event_hooks_cover_the_llm_call_hooks() -> None:
-    hooks = set(get_args(payload.GuardrailEventHooks))
+    hooks = set(get_args(standard.GuardrailEventHooks))
     assert REQUIRED_HOOKS <= hooks
     assert hooks - REQUIRED_HOOKS <= {"pre_mcp_call", "during_mcp_call"}
 
@@ -630,9 +631,9 @@ def test_generation_record_fields_are_the_examples_keys() -> None:
     assert list(example()) == GENERATION_KEYS
     assert list(NativeFeeTokens.model_fields) == FEE_BUCKETS
     assert list(NativeTokens.model_fields) == list(example()["nativeTokens"])
-    assert list(payload.RatingResponses.model_fields) == list(example()["ratingResponses"])
-    assert list(payload.RatingDetail.model_fields) == list(example()["ratingResponses"]["ratingDetails"][0])
-    assert set(get_args(payload.FeeItemCode)) == set(FEE_BUCKETS)
+    assert list(generation.RatingResponses.model_fields) == list(example()["ratingResponses"])
+    assert list(generation.RatingDetail.model_fields) == list(example()["ratingResponses"]["ratingDetails"][0])
+    assert set(get_args(generation.FeeItemCode)) == set(FEE_BUCKETS)
 
 
 def test_the_example_round_trips_to_identical_json() -> None:

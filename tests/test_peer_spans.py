@@ -23,8 +23,12 @@ from typing import Any
 
 import pytest
 
-from otel_llmlog.records.convert import CallView, call_views, generation_of, payload_of
-from otel_llmlog.records.readers import SpanRecord, from_readable_spans, read_path
+from otel_llmlog.records.calls import CallView, call_views
+from otel_llmlog.records.generation import generation_of
+from otel_llmlog.records.live import from_readable_spans
+from otel_llmlog.records.reading import read_path
+from otel_llmlog.records.spans import SpanData
+from otel_llmlog.records.standard import payload_of
 from otel_llmlog.testing.standin import StandIn
 
 from .conftest import Tracing
@@ -110,7 +114,7 @@ def content(view: CallView) -> Facts:
     return {"messages": payload.messages, "response": payload.response}
 
 
-def by_case(spans: list[SpanRecord]) -> dict[str, CallView]:
+def by_case(spans: list[SpanData]) -> dict[str, CallView]:
     """Each LLM call keyed by the case its trace belongs to (the root span's name); one call per case."""
     case_of = {s.trace_id: s.name for s in spans if s.scope_name == CASE_SCOPE}
     views: dict[str, CallView] = {}

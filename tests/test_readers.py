@@ -1,4 +1,4 @@
-"""Readers: every source gives the records ``from_readable_spans`` gives for the same spans.
+"""Readers: every source gives the spans ``from_readable_spans`` gives for the same live spans.
 
 Spans are made by the real OTel SDK and encoded by the real OTLP exporter's encoder
 (``encode_spans``) and protobuf's own JSON mapping, so the inputs are what an SDK, a Collector or
@@ -34,16 +34,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from otel_llmlog.records.formats import detect_format
+from otel_llmlog.records.live import from_readable_spans
 from otel_llmlog.records.otlp_json import otlp_json
-from otel_llmlog.records.readers import (
-    ReadError,
-    SpanEvent,
-    SpanRecord,
-    detect_format,
-    from_readable_spans,
-    read_path,
-    read_stream,
-)
+from otel_llmlog.records.reading import read_path, read_stream
+from otel_llmlog.records.spans import ReadError, SpanData, SpanEvent
 
 DATA = Path(__file__).parent / "data" / "readers"
 
@@ -314,7 +309,7 @@ def typed(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def comparable(records: Sequence[SpanRecord]) -> list[Any]:
+def comparable(records: Sequence[SpanData]) -> list[Any]:
     """Records without their source, in span-id order (each format groups spans its own way)."""
     return [typed(dataclasses.replace(r, source=None)) for r in sorted(records, key=lambda r: r.span_id)]
 
@@ -470,7 +465,7 @@ class Block:
         if name.split(".")[0] in ("openai", "anthropic", "google") or name.startswith("opentelemetry.proto"):
             raise ImportError("blocked: " + name)
 sys.meta_path.insert(0, Block())
-from otel_llmlog.records.readers import read_path
+from otel_llmlog.records.reading import read_path
 print(len(list(read_path({str(body)!r}))), len(list(read_path({str(jaeger)!r}))))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -646,14 +641,14 @@ def otlp_line(*spans: Any, scope_spans: Any = None) -> str:
     return compact({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": scope_spans}]})
 
 
-def read_all(data: bytes | str, name: str = "in.json") -> tuple[list[SpanRecord], list[str]]:
+def read_all(data: bytes | str, name: str = "in.json") -> tuple[list[SpanData], list[str]]:
     errors: list[ReadError] = []
     raw = data.encode() if isinstance(data, str) else data
     records = list(read_stream(io.BytesIO(raw), name, errors=errors))
     return records, [str(e) for e in errors]
 
 
-def names(records: Sequence[SpanRecord]) -> list[str]:
+def names(records: Sequence[SpanData]) -> list[str]:
     return [r.name for r in records]
 
 

@@ -4,8 +4,8 @@
 
 Every record comes from a real call: the real ``openai`` / ``anthropic`` SDK against the stand-in
 replaying the recorded exchanges of ``tests/fixtures``, instrumented with content capture, the
-spans converted by ``otel_llmlog.records.convert``. Only three things are set afterwards, so that
-``tests/test_explorer.py`` can assert exact answers:
+spans converted by ``otel_llmlog.records`` (``calls``, ``standard``, ``generation``). Only three
+things are set afterwards, so that ``tests/test_explorer.py`` can assert exact answers:
 
 * times: call ``n`` starts at ``BASE + 600 s * n`` (the two calls of the grouped request a quarter
   second apart) and takes the first-token time and generation
@@ -38,8 +38,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import otel_llmlog
-from otel_llmlog.records.convert import call_views, generation_of, payload_of
-from otel_llmlog.records.payload import format_created_at, format_throughput
+from otel_llmlog.records.calls import call_views
+from otel_llmlog.records.generation import generation_of
+from otel_llmlog.records.models.generation import format_created_at, format_throughput
+from otel_llmlog.records.standard import payload_of
 from otel_llmlog.testing.standin import StandIn
 
 HERE = Path(__file__).parent

@@ -3,7 +3,7 @@
 Two questions, asked by different commands of the same files:
 
 * :func:`detect_format` - which span format (OTLP JSON lines, one OTLP JSON document, OTLP
-  protobuf, Jaeger JSON)? Asked by the span readers (:mod:`.readers`, ``otel-llmlog convert``);
+  protobuf, Jaeger JSON)? Asked by the span readers (:mod:`.reading`, ``otel-llmlog convert``);
 * :func:`detect_content` - log records (the standard record or the generation record) or spans?
   Asked by the log explorer, which reads records in place and converts span files first.
 
@@ -23,7 +23,7 @@ __all__ = ["HEAD_SIZE", "Content", "Format", "detect_content", "detect_format", 
 
 Format = Literal["otlp-json-lines", "otlp-json", "otlp-protobuf", "jaeger-json"]
 
-#: bytes looked at by :func:`detect_format` (and read ahead by :func:`read_stream`)
+#: bytes looked at by :func:`detect_format` (and read ahead by :func:`.reading.read_stream`)
 HEAD_SIZE = 64 * 1024
 
 BOM = b"\xef\xbb\xbf"
@@ -36,7 +36,7 @@ WIDE_BOMS = {
     b"\xfe\xff": "UTF-16",
 }
 
-#: what the explorer finds in a file: records of either kind, spans, or nothing (empty)
+#: what the explorer finds in a file: records of either format, spans, or nothing (empty)
 Content = Literal["standard", "generation", "spans"]
 
 #: keys that only span exports have (OTLP JSON, Jaeger JSON): a file starting with one is converted
@@ -49,10 +49,10 @@ def detect_format(head: bytes) -> Format:
     JSON (the first non-blank byte is ``{`` or ``[``) is Jaeger JSON or OTLP JSON by the first
     key that only one of them uses; OTLP JSON is a single document when its first line is a lone
     ``{`` or ``[`` (pretty-printed) or when its second line is indented, and JSON lines otherwise
-    (a one-line document read as JSON lines gives the same records). Input that does not begin like
+    (a one-line document read as JSON lines gives the same spans). Input that does not begin like
     JSON is JSON lines when a later whole line in ``head`` is an OTLP JSON object (its first line
     is damaged, and only that line is reported), and is otherwise taken for protobuf, which its
-    reader then checks. Empty or blank input is ``"otlp-json-lines"`` (no records, no error).
+    reader then checks. Empty or blank input is ``"otlp-json-lines"`` (no spans, no error).
     """
     text = head[len(BOM) :] if head.startswith(BOM) else head
     stripped = text.lstrip(b" \t\r\n")
@@ -127,7 +127,7 @@ def read_head(path: str) -> tuple[bytes, bool]:
 
 
 def detect_content(head: bytes) -> Content | None:
-    """Records (which kind) or spans, from a file's first bytes (see :func:`read_head`); None when empty.
+    """Records (which format) or spans, from a file's first bytes (see :func:`read_head`); None when empty.
 
     The first line that parses as a JSON object decides; lines that do not parse are skipped (a
     log whose first line was cut by a crash is still a log). No parsable line: span files say so

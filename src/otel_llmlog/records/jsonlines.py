@@ -24,7 +24,17 @@ import json
 import re
 from typing import Any
 
-__all__ = ["REPLACEMENT", "LineError", "dumps_line", "loads_line", "record_line"]
+__all__ = [
+    "REPLACEMENT",
+    "TOO_DEEP",
+    "LineError",
+    "dumps_line",
+    "json_reason",
+    "loads_line",
+    "record_line",
+    "replace_lone_surrogates",
+    "utf8_reason",
+]
 
 #: what a lone surrogate becomes
 REPLACEMENT = "\ufffd"
@@ -45,7 +55,19 @@ def dumps_line(value: Any, *, compact: bool = False) -> bytes:
     try:
         return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        return (_LONE_SURROGATE.sub(REPLACEMENT, text) + "\n").encode("utf-8")
+        return (replace_lone_surrogates(text) + "\n").encode("utf-8")
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD (``text`` itself when it has none): the one lossy
+    step, for whatever must be UTF-8.
+
+    The OTLP encoder cannot write a lone surrogate either (it drops the attribute), so live spans
+    are read (:mod:`.live`) and written as OTLP JSON (:mod:`.otlp_json`) through this too.
+    """
+    if text.isascii() or not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(REPLACEMENT, text)
 
 
 def record_line(record: Any) -> bytes:
@@ -63,12 +85,29 @@ def loads_line(line: bytes | str) -> Any:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise LineError(f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})") from None
+            raise LineError(utf8_reason(line[exc.start], exc.start + 1)) from None
     else:
         text = line
     try:
         return json.loads(text)
     except RecursionError:
-        raise LineError("JSON nested too deeply") from None
+        raise LineError(TOO_DEEP) from None
     except json.JSONDecodeError as exc:
-        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        raise LineError(json_reason(exc, text)) from None
+
+
+# The reasons, worded once: the span readers give the same ones for a whole JSON document.
+
+#: why JSON that nests deeper than the decoder goes is not read
+TOO_DEEP = "JSON nested too deeply"
+
+
+def utf8_reason(byte: int, column: int) -> str:
+    """Why text is not UTF-8: its first bad byte and where it is."""
+    return f"not UTF-8 text: byte 0x{byte:02x} at column {column}"
+
+
+def json_reason(exc: json.JSONDecodeError, text: str) -> str:
+    """Why ``text`` is not JSON; *truncated* when it ends inside a value (a write cut short)."""
+    truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
+    return f"{'truncated' if truncated else 'invalid'} JSON: {exc.msg} (column {exc.colno})"

@@ -177,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return 0
     if args.command == "convert":
-        from ..records.spanfiles import convert_files
+        from .convert_command import convert_files
 
         try:
             return convert_files(args.inputs, args.output, args.format, args.strict)
@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         import json
 
-        from ..records.payload import json_schema
+        from ..records.models import json_schema
 
         print(json.dumps(json_schema(args.kind), indent=2))
         return 0

@@ -164,7 +164,7 @@ def collect_sources(paths: Sequence[str], workdir: str, stdin: IO[bytes] | None,
 def _converted(path: str, name: str, workdir: str, bad: list[str]) -> Source:
     """A span file as standard records, through the same converter as ``otel-llmlog convert``."""
     from ..records.convert import to_payloads
-    from ..records.readers import ReadError, read_path
+    from ..records.reading import ReadError, read_path
 
     errors: list[ReadError] = []
     spans = list(read_path(path, errors=errors))

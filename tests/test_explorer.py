@@ -25,8 +25,7 @@ import pytest
 from otel_llmlog.records.exporters import DEFAULT_PATH, PATH_ENV
 from otel_llmlog.tools import explorer
 from otel_llmlog.tools.cli import build_parser, main
-from otel_llmlog.tools.explorer import ExplorerError, Filters, parse_time
-from otel_llmlog.tools.explorer_render import Style, local_time, use_color
+from otel_llmlog.tools.explorer import ExplorerError, Filters, Style, local_time, parse_time, use_color
 
 pytest.importorskip("duckdb")
 

@@ -7,6 +7,7 @@ responses on loopback. Each finished span is printed as one line a person can re
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -137,6 +138,16 @@ def run(out: IO[str] | None = None, as_json: bool = False, capture_content: bool
         for payload in to_payloads(counter.spans):
             out.write(record_line(payload).decode("utf-8"))
     return counter.count
+
+
+def command(args: argparse.Namespace) -> int:
+    """``otel-llmlog demo``; exit status 2 when the openai SDK (the ``demo`` extra) is missing."""
+    try:
+        run(as_json=args.json, capture_content=args.capture, records=args.records)
+    except ImportError as exc:
+        print(f"otel-llmlog demo needs the openai SDK: pip install 'otel-llmlog[demo]' ({exc})", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _call(client: Any, server: Any, case: str) -> None:

@@ -1,0 +1,103 @@
+"""The two questions DuckDB does not answer, asked of a source's lines in Python.
+
+* Which line is the record with this id, byte for byte (:func:`record_lines`)? ``logs --json``
+  prints records exactly as they were written, and ``show`` finds a record by the start of its id
+  before any scan. A regular expression finds the id, so this is faster than a second DuckDB scan.
+* Why could this line not be read (:func:`find_bad_lines`)? DuckDB only says that a line could not
+  be read (a row of NULLs); this pass, run only on a file where that happened, says
+  ``file:line: reason``.
+
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from .inputs import RecordFormat, Source, open_source
+from .view import MAX_OBJECT_BYTES
+
+__all__ = ["find_bad_lines", "parsed_record", "record_lines"]
+
+#: the id of a record whose first key it is (both record formats as this library writes them)
+_FIRST_ID = re.compile(rb'\s*\{\s*"(?:id|generationId)"\s*:\s*"([^"\\]*)"')
+
+
+def parsed_record(line: bytes) -> Any:
+    """The JSON value of ``line``, or None for a line that is not JSON (reported with the bad lines)."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def record_lines(source: Source, match: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
+    """(id, line) of each record of ``source`` whose id ``match`` accepts.
+
+    The id is the first key of every record this library writes, so a regular expression finds
+    it without parsing the line (a million lines in about 1.5 s); a line where it is not first is
+    parsed. Unreadable lines are skipped (they are reported elsewhere).
+    """
+    with open_source(source) as fh:
+        for line in fh:
+            m = _FIRST_ID.match(line)
+            if m:
+                rid = m.group(1).decode("utf-8", "replace")
+            else:
+                record = parsed_record(line)
+                rid = record.get("id", record.get("generationId")) if isinstance(record, dict) else None
+                if not isinstance(rid, str):
+                    continue
+            if match(rid):
+                yield rid, line.rstrip(b"\r\n")
+
+
+def _required(record_format: RecordFormat) -> tuple[tuple[str, type | tuple[type, ...]], ...]:
+    """The keys (and their JSON types) without which DuckDB's row of a record is not valid."""
+    if record_format == "generation":
+        return (("generationId", str), ("createdAt", str))
+    return (("id", str), ("startTime", (int, float)))
+
+
+def find_bad_lines(source: Source) -> Iterator[str]:
+    """``file:line: reason`` for each line of ``source`` that is not a record of its format.
+
+    Only run on a file in which DuckDB found an unreadable line, so a million good lines never
+    pay for it. The reasons are Python's, which name the column of a JSON error.
+    """
+    with open_source(source) as fh:
+        for number, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            reason = _why_not_a_record(raw, source.record_format)
+            if reason:
+                yield f"{source.name}:{number}: {reason}"
+
+
+def _why_not_a_record(line: bytes, record_format: RecordFormat) -> str | None:
+    if len(line) > MAX_OBJECT_BYTES:
+        return f"the line is longer than {MAX_OBJECT_BYTES >> 20} MiB"
+    text = line.rstrip(b"\r\n")
+    try:
+        record = json.loads(text)
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 ({exc.reason} at byte {exc.start + 1})"
+    except json.JSONDecodeError as exc:
+        cut = "; the line ends inside the record: a write cut short?" if text.lstrip().startswith(b"{") and not text.rstrip().endswith(b"}") else ""
+        return f"not JSON ({exc.msg}, column {exc.colno}{cut})"
+    if not isinstance(record, dict):
+        return f"not a log record (a JSON {type(record).__name__}, not an object)"
+    for key, json_type in _required(record_format):
+        value = record.get(key)
+        if not isinstance(value, json_type) or isinstance(value, bool):
+            what = "missing" if key not in record else f"not a {'string' if json_type is str else 'number'}"
+            return f"not a log record ({key} {what})"
+    if record_format == "generation":
+        try:
+            datetime.fromisoformat(record["createdAt"])
+        except ValueError:
+            return "not a log record (createdAt is not a time)"
+    return None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from ...records.jsonlines import dumps_line, loads_line
 from .errors import ExplorerError
 from .filters import filters_of, option_values
 from .inputs import Source, collect_sources, plain_copy
@@ -110,7 +111,7 @@ def _show(s: _Session, args: Any) -> int:
             print(f"otel-llmlog show: no call with id {wanted!r} in {', '.join(x.name for x in s.store.sources) or 'the input'}", file=s.err)
             return 1
         path, rid = matches[0]["path"], matches[0]["id"]
-        record = json.loads(s.store.raw(matches[:1])[0])
+        record = loads_line(s.store.raw(matches[:1])[0])
     if args.json:
         s.out.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         return 1 if s.bad else 0
@@ -136,8 +137,8 @@ def _stats(s: _Session, args: Any) -> int:
     sections = [(keys, s.store.stats("hits", keys)) for keys in groupings]
     if args.json:
         for keys, groups in sections:
-            s.out.writelines(json.dumps(stats_json(keys, g)) + "\n" for g in groups)
-        s.out.write(json.dumps(stats_json((), total)) + "\n")
+            s.out.writelines(dumps_line(stats_json(keys, g)).decode("utf-8") for g in groups)
+        s.out.write(dumps_line(stats_json((), total)).decode("utf-8"))
     else:
         s.out.write(render_stats(sections, total, Style(s.color)))
     return 1 if s.bad else 0

@@ -7,20 +7,24 @@
   be read (a row of NULLs); this pass, run only on a file where that happened, says
   ``file:line: reason``.
 
+Every line is parsed by the package's one reader, :func:`otel_llmlog.records.jsonlines.loads_line`,
+so a line the explorer calls bad is one every other reader of the package calls bad, for the same
+reason.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from ...records.formats import BOM
+from ...records.jsonlines import LineError, loads_line
 from .inputs import RecordFormat, Source, open_source
 from .view import MAX_OBJECT_BYTES
 
-__all__ = ["find_bad_lines", "parsed_record", "record_lines"]
+__all__ = ["find_bad_lines", "numbered_lines", "parsed_record", "record_lines"]
 
 #: the id of a record whose first key it is (both record formats as this library writes them)
 _FIRST_ID = re.compile(rb'\s*\{\s*"(?:id|generationId)"\s*:\s*"([^"\\]*)"')
@@ -29,9 +33,19 @@ _FIRST_ID = re.compile(rb'\s*\{\s*"(?:id|generationId)"\s*:\s*"([^"\\]*)"')
 def parsed_record(line: bytes) -> Any:
     """The JSON value of ``line``, or None for a line that is not JSON (reported with the bad lines)."""
     try:
-        return json.loads(line)
-    except ValueError:
+        return loads_line(line)
+    except LineError:
         return None
+
+
+def numbered_lines(source: Source) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of ``source``, as DuckDB sees them: a byte-order mark before the first
+    line is not part of it."""
+    with open_source(source) as fh:
+        first = fh.readline()
+        if first:
+            yield 1, first[len(BOM):] if first.startswith(BOM) else first
+        yield from enumerate(fh, 2)
 
 
 def record_lines(source: Source, match: Callable[[str], bool]) -> Iterator[tuple[str, bytes]]:
@@ -41,18 +55,17 @@ def record_lines(source: Source, match: Callable[[str], bool]) -> Iterator[tuple
     it without parsing the line (a million lines in about 1.5 s); a line where it is not first is
     parsed. Unreadable lines are skipped (they are reported elsewhere).
     """
-    with open_source(source) as fh:
-        for line in fh:
-            m = _FIRST_ID.match(line)
-            if m:
-                rid = m.group(1).decode("utf-8", "replace")
-            else:
-                record = parsed_record(line)
-                rid = record.get("id", record.get("generationId")) if isinstance(record, dict) else None
-                if not isinstance(rid, str):
-                    continue
-            if match(rid):
-                yield rid, line.rstrip(b"\r\n")
+    for _, line in numbered_lines(source):
+        m = _FIRST_ID.match(line)
+        if m:
+            rid = m.group(1).decode("utf-8", "replace")
+        else:
+            record = parsed_record(line)
+            rid = record.get("id", record.get("generationId")) if isinstance(record, dict) else None
+            if not isinstance(rid, str):
+                continue
+        if match(rid):
+            yield rid, line.rstrip(b"\r\n")
 
 
 def _required(record_format: RecordFormat) -> tuple[tuple[str, type | tuple[type, ...]], ...]:
@@ -66,28 +79,25 @@ def find_bad_lines(source: Source) -> Iterator[str]:
     """``file:line: reason`` for each line of ``source`` that is not a record of its format.
 
     Only run on a file in which DuckDB found an unreadable line, so a million good lines never
-    pay for it. The reasons are Python's, which name the column of a JSON error.
+    pay for it.
     """
-    with open_source(source) as fh:
-        for number, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            reason = _why_not_a_record(raw, source.record_format)
-            if reason:
-                yield f"{source.name}:{number}: {reason}"
+    for number, line in numbered_lines(source):
+        reason = _why_not_a_record(line, source.record_format) if line.strip() else None
+        if reason:
+            yield f"{source.name}:{number}: {reason}"
 
 
 def _why_not_a_record(line: bytes, record_format: RecordFormat) -> str | None:
     if len(line) > MAX_OBJECT_BYTES:
         return f"the line is longer than {MAX_OBJECT_BYTES >> 20} MiB"
-    text = line.rstrip(b"\r\n")
     try:
-        record = json.loads(text)
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 ({exc.reason} at byte {exc.start + 1})"
-    except json.JSONDecodeError as exc:
-        cut = "; the line ends inside the record: a write cut short?" if text.lstrip().startswith(b"{") and not text.rstrip().endswith(b"}") else ""
-        return f"not JSON ({exc.msg}, column {exc.colno}{cut})"
+        # without its newline: a JSON error at the end of the line is then reported at its column
+        # there, not at column 1 of the "next line"
+        record = loads_line(line.rstrip(b"\r\n"))
+    except LineError as exc:
+        text = line.strip()
+        cut = text.startswith(b"{") and not text.endswith(b"}")
+        return f"{exc}" + (" (the line ends inside the record: a write cut short?)" if cut else "")
     if not isinstance(record, dict):
         return f"not a log record (a JSON {type(record).__name__}, not an object)"
     for key, json_type in _required(record_format):

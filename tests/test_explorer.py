@@ -383,6 +383,27 @@ def test_a_byte_order_mark_is_no_bad_line_and_a_bad_byte_is_named(capsys, tmp_pa
     assert code == 1 and json.loads(out)["id"] == IDS[9]
 
 
+def test_a_lone_surrogate_an_older_exporter_escaped_is_read_as_the_replacement_character(capsys, tmp_path: Path) -> None:
+    """Before it went through the one line writer, the JSON-log exporter wrote a lone surrogate as a
+    ``\\ud800`` escape, which DuckDB rejects. Such a record is read repaired - U+FFFD, as the writer
+    puts it now - by every command, and a line that is bad for another reason is still named, once."""
+    (record,) = [r for r in records() if r["id"] == IDS[16]]
+    record["response"][0]["parts"][0]["content"] = "half \ud800 of a pair"
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps(record) + "\n" + "garbage\n")
+    assert "\\ud800" in path.read_text()
+    repaired = {**record, "response": [{**record["response"][0], "parts": [{"type": "text", "content": "half \ufffd of a pair"}]}]}
+    code, out, err = run(capsys, "logs", str(path), "--json")
+    assert (code, err) == (1, f"{path}:2: not JSON: Expecting value at column 1\n")
+    assert [json.loads(x) for x in out.splitlines()] == [repaired]
+    code, out, err = run(capsys, "show", IDS[16], str(path), "--json")
+    assert (code, json.loads(out)) == (1, repaired)
+    code, out, _ = run(capsys, "show", IDS[16], str(path))
+    assert "Response\n  ── assistant ── (finish: stop)\n    half \ufffd of a pair\n" in out
+    code, out, _ = run(capsys, "stats", str(path), "--json")
+    assert json.loads(out.splitlines()[-1])["calls"] == 1
+
+
 def test_gzip_and_a_gzip_file_cut_short(capsys, tmp_path: Path) -> None:
     import gzip
 

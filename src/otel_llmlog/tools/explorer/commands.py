@@ -13,14 +13,14 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from ...records.jsonlines import dumps_line, loads_line
 from .errors import ExplorerError
 from .filters import filters_of, option_values
 from .inputs import Source, collect_sources, plain_copy
-from .lines import find_bad_lines, parsed_record, record_lines
+from .lines import find_bad_lines, parsed_record, record_lines, repaired_copy
 from .store import COST_COLUMNS, STATS_COLUMNS, TABLE_COLUMNS, TOKEN_COLUMNS, LogStore
 from .view import COLUMNS
 
@@ -30,20 +30,38 @@ __all__ = ["DEFAULT_LIMIT", "command", "run"]
 DEFAULT_LIMIT = 50
 
 
+class _ReadAgain(Exception):
+    """Some rejected lines can be read once repaired: run the command again on ``sources``."""
+
+    def __init__(self, sources: list[Source]) -> None:
+        super().__init__()
+        self.sources = sources
+
+
 @dataclass
 class _Session:
-    """What every command has: the store, the output streams and style, the bad lines found so far."""
+    """What every command has: the store, the output streams and style, the bad lines found so far,
+    and where repaired copies of its sources go."""
 
     store: LogStore
     out: IO[str]
     err: IO[str]
     bad: list[str]
     color: bool
-    empty: list[str] = field(default_factory=list)
+    empty: list[str]
+    workdir: str
 
     def report_bad_lines(self, table: str) -> None:
-        """Name every unreadable line of the sources that gave one (the rest is still shown)."""
-        for source in self.store.files_with_bad_rows(table):
+        """Name every unreadable line of the sources that gave one (the rest is still shown).
+
+        Called before a command prints anything: when some rejected lines hold only a lone
+        surrogate, the command is run again, on copies with those lines repaired (:class:`_ReadAgain`).
+        """
+        flagged = self.store.files_with_bad_rows(table)
+        repaired = {s.path: copy for s in flagged if (copy := repaired_copy(s, self.workdir)) is not None}
+        if repaired:
+            raise _ReadAgain([repaired.get(s.path, s) for s in self.store.sources])
+        for source in flagged:
             found = list(find_bad_lines(source))
             self.bad.extend(found or [f"{source.name}: a line could not be read as a record"])
         for line in self.bad:
@@ -170,23 +188,26 @@ def run(command: str, args: Any, out: IO[str] | None = None, err: IO[str] | None
     bad: list[str] = []
     empty: list[str] = []
 
-    def attempt(sources: list[Source]) -> int:
+    def attempt(sources: list[Source], workdir: str) -> int:
         store = LogStore(sources, _extra_columns(args))
         try:
-            return _COMMANDS[command](_Session(store, out, err, bad, use_color(out, args.color), empty), args)
+            return _COMMANDS[command](_Session(store, out, err, bad, use_color(out, args.color), empty, workdir), args)
         finally:
             store.close()
 
     with tempfile.TemporaryDirectory(prefix="otel-llmlog-") as workdir:
         try:
             sources = collect_sources(args.paths, workdir, stdin, bad, empty)
-            try:
-                return attempt(sources)
-            except duckdb.IOException:
-                if not any(s.gzip for s in sources):
-                    raise
-                # a gzip file cut short stops DuckDB as a whole: read its complete lines instead
-                return attempt([plain_copy(s, workdir, bad) if s.gzip else s for s in sources])
+            while True:  # at most three times: a copy is never cut short, nor repaired again
+                try:
+                    return attempt(sources, workdir)
+                except duckdb.IOException:
+                    if not any(s.gzip for s in sources):
+                        raise
+                    # a gzip file cut short stops DuckDB as a whole: read its complete lines instead
+                    sources = [plain_copy(s, workdir, bad) if s.gzip else s for s in sources]
+                except _ReadAgain as again:
+                    sources = again.sources
         except ExplorerError as exc:
             for line in bad:
                 print(line, file=err)

@@ -1,4 +1,4 @@
-"""The two questions DuckDB does not answer, asked of a source's lines in Python.
+"""What DuckDB does not do with a source's lines, done in Python.
 
 * Which line is the record with this id, byte for byte (:func:`record_lines`)? ``logs --json``
   prints records exactly as they were written, and ``show`` finds a record by the start of its id
@@ -6,6 +6,9 @@
 * Why could this line not be read (:func:`find_bad_lines`)? DuckDB only says that a line could not
   be read (a row of NULLs); this pass, run only on a file where that happened, says
   ``file:line: reason``.
+* Can the lines DuckDB rejects be read after all (:func:`repaired_copy`)? A record holding a lone
+  surrogate as a ``\\ud800`` escape - which the JSON-log exporter wrote before it went through the
+  one line writer - is valid JSON that DuckDB refuses; written again by that writer it is read.
 
 Every line is parsed by the package's one reader, :func:`otel_llmlog.records.jsonlines.loads_line`,
 so a line the explorer calls bad is one every other reader of the package calls bad, for the same
@@ -20,11 +23,11 @@ from datetime import datetime
 from typing import Any
 
 from ...records.formats import BOM
-from ...records.jsonlines import LineError, loads_line
-from .inputs import RecordFormat, Source, open_source
+from ...records.jsonlines import LineError, dumps_line, loads_line
+from .inputs import RecordFormat, Source, open_source, temp_file
 from .view import MAX_OBJECT_BYTES
 
-__all__ = ["find_bad_lines", "numbered_lines", "parsed_record", "record_lines"]
+__all__ = ["find_bad_lines", "numbered_lines", "parsed_record", "record_lines", "repaired_copy"]
 
 #: the id of a record whose first key it is (both record formats as this library writes them)
 _FIRST_ID = re.compile(rb'\s*\{\s*"(?:id|generationId)"\s*:\s*"([^"\\]*)"')
@@ -111,3 +114,40 @@ def _why_not_a_record(line: bytes, record_format: RecordFormat) -> str | None:
         except ValueError:
             return "not a log record (createdAt is not a time)"
     return None
+
+
+#: a ``\\ud800``-style escape (a lone surrogate, or half of a pair): where :func:`repaired_copy` looks
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a surrogate code point: JSON decoding joins the halves of
+    a pair into one character, so any that is left stands alone."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_lone_surrogate(v) for v in value)
+    return False
+
+
+def repaired_copy(source: Source, workdir: str) -> Source | None:
+    """A copy of ``source`` (same line numbers, uncompressed) in which every line holding a lone
+    surrogate is written again by :func:`~otel_llmlog.records.jsonlines.dumps_line`, which puts
+    U+FFFD in its place, as the exporter now writes it; None when no line holds one.
+
+    Only asked of a file in which DuckDB rejected a line. Other lines are copied byte for byte.
+    """
+    out = temp_file(workdir, "repaired-")
+    repaired = 0
+    with open(out, "wb") as dst:
+        for _, line in numbered_lines(source):
+            if _SURROGATE_ESCAPE.search(line):
+                record = parsed_record(line)
+                if record is not None and _holds_lone_surrogate(record):
+                    line = dumps_line(record)
+                    repaired += 1
+            dst.write(line if line.endswith(b"\n") else line + b"\n")
+    return Source(out, source.name, source.record_format) if repaired else None

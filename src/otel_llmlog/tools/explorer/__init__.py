@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from .filters import Filters, filters_of
     from .inputs import RecordFormat, Source, collect_sources, default_paths, plain_copy
     from .lines import find_bad_lines, record_lines
-    from .render import Style, cost_text, local_time, render_logs, render_stats, stats_json, use_color
+    from .render import Style, cost_text, local_time, render_logs, render_stats, stats_json, use_color, visible
     from .render_record import render_show
     from .store import COST_COLUMNS, SORT_KEYS, STATS_COLUMNS, TABLE_COLUMNS, TOKEN_COLUMNS, LogStore
     from .times import parse_time
@@ -49,7 +49,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "filters": ("Filters", "filters_of"),
     "inputs": ("RecordFormat", "Source", "collect_sources", "default_paths", "plain_copy"),
     "lines": ("find_bad_lines", "record_lines"),
-    "render": ("Style", "cost_text", "local_time", "render_logs", "render_stats", "stats_json", "use_color"),
+    "render": ("Style", "cost_text", "local_time", "render_logs", "render_stats", "stats_json", "use_color", "visible"),
     "render_record": ("render_show",),
     "store": ("COST_COLUMNS", "SORT_KEYS", "STATS_COLUMNS", "TABLE_COLUMNS", "TOKEN_COLUMNS", "LogStore"),
     "times": ("parse_time",),
@@ -88,6 +88,7 @@ __all__ = [
     "stats_json",
     "use_color",
     "view_sql",
+    "visible",
 ]
 
 

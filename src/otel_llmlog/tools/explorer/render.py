@@ -12,6 +12,7 @@ and tables here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import IO, Any
@@ -25,6 +26,7 @@ __all__ = [
     "stats_json",
     "table",
     "use_color",
+    "visible",
 ]
 
 UNKNOWN = "?"
@@ -57,6 +59,18 @@ def use_color(stream: IO[str], mode: str = "auto") -> bool:
 
 # --------------------------------------------------------------------------------------------
 # values
+
+#: control characters but tab and newline (and a carriage return before a newline): C0, DEL, C1
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters written as JSON escapes (``\\u0000``): a NUL in captured
+    content shows instead of vanishing, and an escape sequence in it cannot restyle, move or
+    retitle the reader's terminal. Tabs and line ends are layout and stay. Every text a record
+    brings into the output passes through here; the styling added after it is the only escape."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 
 def local_time(ts: float, millis: bool = False) -> str:
@@ -118,9 +132,9 @@ def fee_lines(row: dict[str, Any]) -> list[str]:
         return []
     if not items:
         return ["fee items not in this record (its tokens at its rates do not add up to its cost)"]
-    width = max(len(i["code"]) for i in items)
+    width = max(len(visible(i["code"])) for i in items)
     return [
-        f"{i['code']:<{width}}  {count(i['quantity'])} × {money(i['rate'])}/M = {money(i['amount'])}"
+        f"{visible(i['code']):<{width}}  {count(i['quantity'])} × {money(i['rate'])}/M = {money(i['amount'])}"
         for i in items
     ]
 
@@ -132,19 +146,19 @@ Cell = str | tuple[str, tuple[str, ...]]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Cell]], right: set[int], style: Style) -> list[str]:
-    """Aligned columns; a cell is text or (text, styles). Widths count the text, not escapes."""
-    texts = [[c if isinstance(c, str) else c[0] for c in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in texts]) for i, h in enumerate(headers)]
+    """Aligned columns; a cell is text or (text, styles), made :func:`visible`. Widths count the
+    text, not escapes."""
+    cells = [[(visible(c), ()) if isinstance(c, str) else (visible(c[0]), c[1]) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i][0]) for r in cells]) for i, h in enumerate(headers)]
 
-    def line(cells: Sequence[Cell], header: bool = False) -> str:
+    def line(row: Sequence[tuple[str, tuple[str, ...]]], header: bool = False) -> str:
         out = []
-        for i, cell in enumerate(cells):
-            text, styles = (cell, ()) if isinstance(cell, str) else cell
+        for i, (text, styles) in enumerate(row):
             padded = text.rjust(widths[i]) if i in right else text.ljust(widths[i])
             out.append(style(padded, "bold") if header else style(padded, *styles))
         return "  ".join(out).rstrip()
 
-    return [line(headers, header=True)] + [line(r) for r in rows]
+    return [line([(h, ()) for h in headers], header=True)] + [line(r) for r in cells]
 
 
 _FINISH_STYLE = {"stop": ("green",), "end_turn": ("green",), "error": ("red",), "tool_call": ("cyan",), "tool_calls": ("cyan",)}

@@ -15,7 +15,21 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .render import LOGS_HEADERS, NONE, Style, cost_text, count, fee_lines, local_time, logs_cells, millis, rate, table
+from .render import (
+    LOGS_HEADERS,
+    NONE,
+    Cell,
+    Style,
+    cost_text,
+    count,
+    fee_lines,
+    local_time,
+    logs_cells,
+    millis,
+    rate,
+    table,
+    visible,
+)
 
 __all__ = ["highlight", "render_show"]
 
@@ -56,7 +70,7 @@ def text_block(text: str, style: Style, indent: str) -> list[str]:
     """Message text with fenced code blocks highlighted."""
     out: list[str] = []
     in_code = False
-    for line in text.split("\n"):
+    for line in visible(text).split("\n"):
         if _FENCE.match(line.strip()):
             in_code = not in_code
             out.append(indent + style(line, "dim"))
@@ -68,8 +82,9 @@ def text_block(text: str, style: Style, indent: str) -> list[str]:
 
 
 def json_block(value: Any, style: Style, indent: str) -> list[str]:
+    """A value of the record as indented JSON (a string as it is: tool arguments are JSON text)."""
     text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
-    return [indent + highlight(line, style) for line in text.split("\n")]
+    return [indent + highlight(line, style) for line in visible(text).split("\n")]
 
 
 def _parts(message: Any) -> list[dict[str, Any]]:
@@ -113,7 +128,7 @@ def messages_block(messages: Any, style: Style, tool_names: dict[str, str], miss
         role = m.get("role", "?") if isinstance(m, dict) else "?"
         if role != previous:
             finish = m.get("finish_reason") if isinstance(m, dict) else None
-            label = f"── {role} ──" + (f" (finish: {finish})" if finish else "")
+            label = visible(f"── {role} ──" + (f" (finish: {finish})" if finish else ""))
             out.append("  " + style(label, "bold", *_ROLE_STYLE.get(role, ())))
             previous = role
         for part in _parts(m):
@@ -126,17 +141,17 @@ def part_lines(part: dict[str, Any], style: Style, tool_names: dict[str, str]) -
     if kind == "text":
         return text_block(str(part.get("content", "")), style, "    ")
     if kind == "reasoning":
-        content = str(part.get("content") or "")
+        content = visible(str(part.get("content") or ""))
         return ["    " + style("(reasoning)" + ("" if content.strip() else ": not shown by the provider"), "dim")] + [
             "    " + style(line, "dim") for line in content.split("\n") if content.strip()]
     if kind == "tool_call":
-        head = f"    → tool call {style(str(part.get('name')), 'bold')} ({part.get('id')})"
+        head = f"    → tool call {style(visible(str(part.get('name'))), 'bold')} ({visible(str(part.get('id')))})"
         return [head] + json_block(part.get("arguments"), style, "        ")
     if kind == "tool_call_response":
         name = tool_names.get(str(part.get("id")), "tool")
         result = part.get("response", part.get("result"))
-        return [f"    ← result of {style(name, 'bold')} ({part.get('id')})"] + json_block(result, style, "        ")
-    return ["    " + style(f"[{kind or 'part'}]", "dim") + (" " + json.dumps(part.get("value"))[:200] if "value" in part else "")]
+        return [f"    ← result of {style(visible(name), 'bold')} ({visible(str(part.get('id')))})"] + json_block(result, style, "        ")
+    return ["    " + style(visible(f"[{kind or 'part'}]"), "dim") + (" " + visible(json.dumps(part.get("value"))[:200]) if "value" in part else "")]
 
 
 def _tool_names(*groups: Any) -> dict[str, str]:
@@ -149,9 +164,14 @@ def _tool_names(*groups: Any) -> dict[str, str]:
     return names
 
 
-def facts(pairs: Sequence[tuple[str, str]], indent: str = "  ") -> list[str]:
+def facts(pairs: Sequence[tuple[str, Cell]], style: Style, indent: str = "  ") -> list[str]:
+    """``name  value`` lines, names aligned; a value is text or (text, styles), made :func:`visible`."""
     width = max((len(k) for k, _ in pairs), default=0)
-    return [f"{indent}{k:<{width}}  {v}" for k, v in pairs]
+    lines = []
+    for name, value in pairs:
+        text, styles = (value, ()) if isinstance(value, str) else value
+        lines.append(f"{indent}{name:<{width}}  {style(visible(text), *styles)}")
+    return lines
 
 
 def render_show(record: dict[str, Any], row: dict[str, Any], trace_rows: Sequence[dict[str, Any]], style: Style) -> str:
@@ -161,9 +181,9 @@ def render_show(record: dict[str, Any], row: dict[str, Any], trace_rows: Sequenc
     h = lambda text: style(text, "bold", "cyan")  # noqa: E731 - a heading
     status = row.get("status") or NONE
     out = [
-        style(f"call {row['id']}", "bold") + f"  {local_time(row['ts'], millis=True)}  "
+        style(visible(f"call {row['id']}"), "bold") + f"  {local_time(row['ts'], millis=True)}  "
         + style(status, "green" if status == "success" else "red"),
-        f"file {row.get('file')}" + (f"   trace {row['trace_id']}" if row.get("trace_id") else ""),
+        visible(f"file {row.get('file')}" + (f"   trace {row['trace_id']}" if row.get("trace_id") else "")),
         "",
     ]
     messages, response = record.get("messages"), record.get("response")
@@ -184,7 +204,7 @@ def render_show(record: dict[str, Any], row: dict[str, Any], trace_rows: Sequenc
         ("API base", record.get("api_base") or NONE),
         ("API key", key),
         ("end user", row.get("end_user") or NONE),
-    ])
+    ], style)
     n_in, n_out = count(row.get("input_tokens")), count(row.get("output_tokens"))
     n_in, n_out = n_in.rjust(len(n_out)), n_out.rjust(len(n_in))
     out += ["", h("Tokens")] + facts([
@@ -195,24 +215,24 @@ def render_show(record: dict[str, Any], row: dict[str, Any], trace_rows: Sequenc
          f"{count(row.get('reasoning'))} · audio {count(row.get('audio'))}"),
         ("requests", f"web_search {count(row.get('web_search'))}"),
         ("multimodal", f"image {count(row.get('images'))}"),
-    ])
+    ], style)
     out += ["", h("Performance")] + facts([
         ("first token", f"{millis(row.get('latency_ms'))} ms"),
         ("generation", f"{millis(row.get('generation_ms'))} ms"),
         ("throughput", f"{rate(row.get('throughput'))} tok/s"),
         ("finish", " / ".join(x for x in (row.get("finish"), row.get("native_finish")) if x) or NONE),
-    ])
+    ], style)
     out += ["", h("Cost") + "  " + cost_text(row)] + ["  " + line for line in fee_lines(row)]
     debug = record.get("response_cost_failure_debug_info")
     if isinstance(debug, dict) and debug.get("error_str"):
-        out.append(f"  why unknown: {debug['error_str']}")
+        out.append(visible(f"  why unknown: {debug['error_str']}"))
     if status == "failure":
         info = record.get("error_information") or {}
         out += ["", style("Error", "bold", "red")] + facts([
             ("message", str(record.get("error_str") or row.get("error") or NONE)),
             ("class", str(info.get("error_class") or NONE)),
             ("code", str(info.get("error_code") or NONE)),
-        ])
+        ], style)
     out += guardrail_block(meta.get("guardrail_information"), style, h)
     out += vector_block(meta.get("vector_store_request_metadata"), style, h)
     shown = {k: v for k, v in meta.items() if k not in ("guardrail_information", "vector_store_request_metadata") and v not in (None, {}, [])}
@@ -249,10 +269,10 @@ def guardrail_block(info: Any, style: Style, h: Callable[[str], str]) -> list[st
     out = ["", h("Guardrail")] + facts([
         ("name", str(info.get("guardrail_name") or NONE)),
         ("mode", ", ".join(mode) if isinstance(mode, list) else str(mode or NONE)),
-        ("status", style(status, "green" if status == "success" else "red")),
+        ("status", (status, ("green" if status == "success" else "red",))),
         ("duration", _duration(info.get("start_time"), info.get("end_time"))),
         ("masked", ", ".join(f"{k} {v}" for k, v in masked.items()) or NONE),
-    ])
+    ], style)
     for label in ("guardrail_request", "guardrail_response"):
         if info.get(label) is not None:
             out += [f"  {label.split('_')[1]}:"] + json_block(info[label], style, "    ")
@@ -273,5 +293,5 @@ def vector_block(searches: Any, style: Style, h: Callable[[str], str]) -> list[s
             ("query", json.dumps(s.get("query"), ensure_ascii=False) if s.get("query") is not None else NONE),
             ("results", results or NONE),
             ("duration", _duration(s.get("start_time"), s.get("end_time"))),
-        ])
+        ], style)
     return out

@@ -28,6 +28,7 @@ EPILOG = """examples:
   otel-llmlog stats --since 7d              calls, errors, tokens, cost and latency percentiles per provider and model
 """
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="otel-llmlog",

@@ -46,7 +46,7 @@ STATS_EPILOG = """examples:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """``logs``, ``show`` and ``stats``: the log explorer (``otel_llmlog.tools.explorer``)."""
+    """Add ``logs``, ``show`` and ``stats`` to the ``otel-llmlog`` subcommands ``sub``."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                         help="colour: auto (only on a terminal, unless NO_COLOR is set), always, never")

@@ -20,7 +20,7 @@ from ...records.jsonlines import dumps_line, loads_line
 from .errors import ExplorerError
 from .filters import filters_of, option_values
 from .inputs import Source, collect_sources, plain_copy
-from .lines import find_bad_lines, parsed_record, record_lines, repaired_copy
+from .lines import LONE_SURROGATE, find_bad_lines, parsed_record, record_lines, repaired_copy
 from .store import COST_COLUMNS, STATS_COLUMNS, TABLE_COLUMNS, TOKEN_COLUMNS, LogStore
 from .view import COLUMNS
 
@@ -57,13 +57,16 @@ class _Session:
         Called before a command prints anything: when some rejected lines hold only a lone
         surrogate, the command is run again, on copies with those lines repaired (:class:`_ReadAgain`).
         """
-        flagged = self.store.files_with_bad_rows(table)
-        repaired = {s.path: copy for s in flagged if (copy := repaired_copy(s, self.workdir)) is not None}
+        found: list[str] = []
+        repaired: dict[str, Source] = {}
+        for source in self.store.files_with_bad_rows(table):
+            reasons = list(find_bad_lines(source))
+            if any(r.endswith(LONE_SURROGATE) for r in reasons) and (copy := repaired_copy(source, self.workdir)):
+                repaired[source.path] = copy
+            found.extend(reasons or [f"{source.name}: a line could not be read as a record"])
         if repaired:
             raise _ReadAgain([repaired.get(s.path, s) for s in self.store.sources])
-        for source in flagged:
-            found = list(find_bad_lines(source))
-            self.bad.extend(found or [f"{source.name}: a line could not be read as a record"])
+        self.bad.extend(found)
         for line in self.bad:
             print(line, file=self.err)
         self.err.flush()

@@ -27,7 +27,7 @@ from ...records.jsonlines import LineError, dumps_line, loads_line
 from .inputs import RecordFormat, Source, open_source, temp_file
 from .view import MAX_OBJECT_BYTES
 
-__all__ = ["find_bad_lines", "numbered_lines", "parsed_record", "record_lines", "repaired_copy"]
+__all__ = ["LONE_SURROGATE", "find_bad_lines", "numbered_lines", "parsed_record", "record_lines", "repaired_copy"]
 
 #: the id of a record whose first key it is (both record formats as this library writes them)
 _FIRST_ID = re.compile(rb'\s*\{\s*"(?:id|generationId)"\s*:\s*"([^"\\]*)"')
@@ -69,6 +69,15 @@ def record_lines(source: Source, match: Callable[[str], bool]) -> Iterator[tuple
                 continue
         if match(rid):
             yield rid, line.rstrip(b"\r\n")
+
+
+#: the reason :func:`find_bad_lines` gives for a record DuckDB rejects only for a lone surrogate,
+#: which :func:`repaired_copy` makes readable
+LONE_SURROGATE = "a lone surrogate as a \\ud800 escape, which DuckDB cannot read (older versions of the exporter wrote it)"
+
+#: a ``\\ud800``-style escape (a lone surrogate, or half of a pair): only such lines are checked
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _required(record_format: RecordFormat) -> tuple[tuple[str, type | tuple[type, ...]], ...]:
@@ -113,12 +122,11 @@ def _why_not_a_record(line: bytes, record_format: RecordFormat) -> str | None:
             datetime.fromisoformat(record["createdAt"])
         except ValueError:
             return "not a log record (createdAt is not a time)"
+    if _SURROGATE_ESCAPE.search(line) and _holds_lone_surrogate(record):
+        return LONE_SURROGATE
     return None
 
 
-#: a ``\\ud800``-style escape (a lone surrogate, or half of a pair): where :func:`repaired_copy` looks
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _holds_lone_surrogate(value: Any) -> bool:
@@ -138,7 +146,8 @@ def repaired_copy(source: Source, workdir: str) -> Source | None:
     surrogate is written again by :func:`~otel_llmlog.records.jsonlines.dumps_line`, which puts
     U+FFFD in its place, as the exporter now writes it; None when no line holds one.
 
-    Only asked of a file in which DuckDB rejected a line. Other lines are copied byte for byte.
+    Only asked of a file in which :func:`find_bad_lines` found such a line. Other lines are copied
+    byte for byte.
     """
     out = temp_file(workdir, "repaired-")
     repaired = 0

@@ -115,7 +115,7 @@ class LogStore:
     def raw(self, rows: Sequence[dict[str, Any]]) -> list[bytes]:
         """The original lines of ``rows`` (which carry ``id`` and their source's ``path``), in
         their order, byte for byte as written: one pass over their files, in Python
-        (:func:`record_lines`), which finds ids faster than a second DuckDB scan would."""
+        (:func:`.lines.record_lines`), which finds ids faster than a second DuckDB scan would."""
         found: dict[tuple[str, str], bytes] = {}
         for source in self.sources:
             wanted = {r["id"] for r in rows if r["path"] == source.path}

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from otel_llmlog.facts import semconv
@@ -69,6 +70,23 @@ def test_demo_json_lines() -> None:
     ]
     assert records[3]["attributes"]["gen_ai.usage.cost.amount"] == 0.00261
     assert records[6]["status"] == "ERROR"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_old_cli_and_demo_paths_resolve_every_name_they_had() -> None:
+    """``otel_llmlog.cli`` and ``otel_llmlog.demo`` (before the layers) still give what they held,
+    from wherever it lives now."""
+    import otel_llmlog.cli as old_cli
+    import otel_llmlog.demo as old_demo
+    from otel_llmlog.tools import cli
+    from otel_llmlog.tools.explorer import arguments
+
+    assert (old_cli.main, old_cli.build_parser, old_cli.reader_went_away, old_cli.EPILOG) == (
+        cli.main, cli.build_parser, cli.reader_went_away, cli.EPILOG)
+    assert (old_cli.LOGS_EPILOG, old_cli.SHOW_EPILOG, old_cli.STATS_EPILOG) == (
+        arguments.LOGS_EPILOG, arguments.SHOW_EPILOG, arguments.STATS_EPILOG)
+    assert (old_demo.run, old_demo.format_span, old_demo.LineExporter, old_demo.CALLS) == (
+        demo.run, demo.format_span, demo.LineExporter, demo.CALLS)
 
 
 def test_opentelemetry_instrument_launcher_loads_us(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -25,8 +26,7 @@ import pytest
 from otel_llmlog.records.exporters import DEFAULT_PATH, PATH_ENV
 from otel_llmlog.tools import explorer
 from otel_llmlog.tools.cli import build_parser, main
-from otel_llmlog.tools.explorer import ExplorerError, Filters, parse_time
-from otel_llmlog.tools.explorer_render import Style, local_time, use_color
+from otel_llmlog.tools.explorer import ExplorerError, Filters, Style, local_time, parse_time, use_color
 
 pytest.importorskip("duckdb")
 
@@ -361,15 +361,48 @@ def test_corrupt_lines_are_named_and_the_rest_shown(capsys, tmp_path: Path) -> N
     code, out, err = run(capsys, "logs", str(path), "-n", "0")
     assert code == 1
     assert err.splitlines() == [
-        f"{path}:3: not JSON (Expecting ',' delimiter, column 301; the line ends inside the record: a write cut short?)",
-        f"{path}:5: not JSON (Expecting value, column 1)",
+        f"{path}:3: not JSON: Expecting ',' delimiter at column 301 (the line ends inside the record: a write cut short?)",
+        f"{path}:5: not JSON: Expecting value at column 1",
         f"{path}:7: not a log record (a JSON list, not an object)",
         f"{path}:8: not a log record (startTime not a number)",
-        f"{path}:15: not JSON (Unterminated string starting at, column 26; the line ends inside the record: a write cut short?)",
+        f"{path}:15: not JSON: Unterminated string starting at at column 26 (the line ends inside the record: a write cut short?)",
     ]
     assert out.splitlines()[-1] == "9 calls (newest first)"
     code, out, err = run(capsys, "stats", str(path), "--json")
     assert code == 1 and json.loads(out.splitlines()[-1])["calls"] == 9 and len(err.splitlines()) == 5
+
+
+def test_a_byte_order_mark_is_no_bad_line_and_a_bad_byte_is_named(capsys, tmp_path: Path) -> None:
+    """Lines are read as DuckDB reads them (a byte-order mark before the first line is not part of
+    it) by the package's one line reader, whose reasons name the byte and its column."""
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (LOGS / "llm-calls.jsonl").read_bytes() + b'{"id": "caf\xe9", "startTime": 1}\n')
+    code, out, err = run(capsys, "logs", str(path), "--json", "--asc")
+    assert (code, err) == (1, f"{path}:10: not UTF-8 (byte 0xe9 at column 12)\n")
+    assert [json.loads(x)["id"] for x in out.splitlines()][:1] == [IDS[9]]  # the first line, without the mark
+    code, out, err = run(capsys, "show", IDS[9], str(path), "--json")
+    assert code == 1 and json.loads(out)["id"] == IDS[9]
+
+
+def test_a_lone_surrogate_an_older_exporter_escaped_is_read_as_the_replacement_character(capsys, tmp_path: Path) -> None:
+    """Before it went through the one line writer, the JSON-log exporter wrote a lone surrogate as a
+    ``\\ud800`` escape, which DuckDB rejects. Such a record is read repaired - U+FFFD, as the writer
+    puts it now - by every command, and a line that is bad for another reason is still named, once."""
+    (record,) = [r for r in records() if r["id"] == IDS[16]]
+    record["response"][0]["parts"][0]["content"] = "half \ud800 of a pair"
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps(record) + "\n" + "garbage\n")
+    assert "\\ud800" in path.read_text()
+    repaired = {**record, "response": [{**record["response"][0], "parts": [{"type": "text", "content": "half \ufffd of a pair"}]}]}
+    code, out, err = run(capsys, "logs", str(path), "--json")
+    assert (code, err) == (1, f"{path}:2: not JSON: Expecting value at column 1\n")
+    assert [json.loads(x) for x in out.splitlines()] == [repaired]
+    code, out, err = run(capsys, "show", IDS[16], str(path), "--json")
+    assert (code, json.loads(out)) == (1, repaired)
+    code, out, _ = run(capsys, "show", IDS[16], str(path))
+    assert "Response\n  ── assistant ── (finish: stop)\n    half \ufffd of a pair\n" in out
+    code, out, _ = run(capsys, "stats", str(path), "--json")
+    assert json.loads(out.splitlines()[-1])["calls"] == 1
 
 
 def test_gzip_and_a_gzip_file_cut_short(capsys, tmp_path: Path) -> None:
@@ -484,6 +517,81 @@ def test_show_failure_generation_and_missing_ids(capsys) -> None:
     assert code == 2 and err == f"otel-llmlog show: '8' is the start of 3 ids, give more of it: {IDS[10]}, {IDS[4]}, {IDS[13]}\n"
     code, out, err = run(capsys, "show", "ffff0000", str(LOGS))
     assert code == 1 and "no call with id 'ffff0000'" in err
+
+
+def test_nul_an_emoji_and_a_lone_surrogate_of_a_real_call_reach_every_command(capsys, tracing_content, tmp_path: Path) -> None:
+    """Content captured from a real instrumented openai call, through the real JSON-log exporter,
+    holding NUL, a 4-byte character and a lone surrogate (a provider's ``\\ud800`` escape, which the
+    SDK hands on as it is): ``logs``, ``show`` and ``stats`` read the file without a traceback, NUL
+    and the emoji exactly, the surrogate as U+FFFD (the one lossy step of the line writer)."""
+    import openai
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from otel_llmlog.records.exporters import JsonLogExporter
+    from otel_llmlog.records.jsonlines import loads_line
+    from otel_llmlog.testing import StandIn
+
+    from .conftest import API_KEY
+
+    asked = "nul \x00 and a parrot \U0001f99c"
+    answered = "nul \x00, parrot \U0001f99c, half a pair \ud800 here"
+    stored = "nul \x00, parrot \U0001f99c, half a pair \ufffd here"
+    case = tmp_path / "cases" / "openai" / "chat_completion_hard_characters"
+    case.mkdir(parents=True)
+    (case / "request.json").write_text(json.dumps({
+        "method": "POST", "path": "/v1/chat/completions", "headers": {"content-type": "application/json"},
+        "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": asked}]}}))
+    (case / "response.json").write_text(json.dumps({  # ASCII JSON: the surrogate is the escape \ud800, as a provider sends it
+        "status": 200, "headers": {"content-type": "application/json"}, "streaming": False,
+        "body": {"id": "chatcmpl-hard-characters", "object": "chat.completion", "created": 1755820800, "model": "gpt-4o-mini-2024-07-18",
+                 "choices": [{"index": 0, "message": {"role": "assistant", "content": answered}, "finish_reason": "stop"}],
+                 "usage": {"prompt_tokens": 14, "completion_tokens": 11, "total_tokens": 25}}}))
+    log = tmp_path / "llm-calls.jsonl"
+    exporter = JsonLogExporter(str(log))
+    tracing_content.provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with StandIn([tmp_path / "cases"]) as standin:
+        client = openai.OpenAI(api_key=API_KEY, base_url=standin.base_url(case.name), max_retries=0)
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": asked}])
+    assert reply.choices[0].message.content == answered
+    exporter.force_flush()
+
+    data = log.read_bytes()
+    assert data.count(b"\n") == 1 and b"\\u0000" in data and "\U0001f99c".encode() in data and b"\\ud800" not in data
+    record = loads_line(data)
+    assert record["messages"] == [{"role": "user", "parts": [{"type": "text", "content": asked}]}]
+    assert record["response"] == [{"role": "assistant", "parts": [{"type": "text", "content": stored}], "finish_reason": "stop"}]
+
+    # capsys's stream is strict UTF-8, like a terminal's: a lone surrogate written to it raises
+    code, out, err = run(capsys, "logs", str(log))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1].split()[-2:] == ["stop", record["id"]] and out.splitlines()[-1] == "1 call (newest first)"
+    code, out, err = run(capsys, "show", record["id"], str(log), "--json")
+    assert (code, err) == (0, "") and json.loads(out) == record
+    assert "\U0001f99c" in out and "\\u0000" in out
+    code, out, err = run(capsys, "show", record["id"], str(log), "--color", "always")
+    assert (code, err) == (0, "")
+    assert "    nul \\u0000 and a parrot \U0001f99c\n" in out  # a NUL shows, and cannot reach the terminal as a control character
+    assert "    nul \\u0000, parrot \U0001f99c, half a pair \ufffd here\n" in out
+    code, out, err = run(capsys, "stats", str(log), "--json")
+    assert (code, err) == (0, "") and json.loads(out.splitlines()[-1])["calls"] == 1
+    code, out, err = run(capsys, "stats", str(log))
+    assert (code, err) == (0, "") and out.splitlines()[3].split()[:2] == ["(all)", "1"]
+
+
+def test_control_characters_of_a_record_cannot_reach_the_terminal() -> None:
+    """Captured content is untrusted: an escape sequence in it would restyle, move or retitle the
+    reader's terminal. Every text of a record is shown with its controls as JSON escapes; the
+    explorer's own styling is the only escape sequence that goes out."""
+    assert explorer.visible("a\x00b\x1b[2J\x1b]0;pwned\x07\x7f\x85\rz") == "a\\u0000b\\u001b[2J\\u001b]0;pwned\\u0007\\u007f\\u0085\\u000dz"
+    assert explorer.visible("tab\tand lines\nstay\r\n🦜") == "tab\tand lines\nstay\r\n🦜"
+    (record,) = [r for r in records() if r["id"] == IDS[16]]
+    record["response"][0]["parts"][0]["content"] = "red \x1b[31malert"
+    record["metadata"]["requester_metadata"]["tenant"] = "acme\x9b2J"
+    row = {"id": IDS[16], "ts": 0.0, "kind": "standard", "status": "success", "model": "gpt\x1b[5m", "file": "f"}
+    shown = explorer.render_show(record, row, [], Style(True))
+    assert "red \\u001b[31malert" in shown and '"acme\\u009b2J"' in shown and "gpt\\u001b[5m" in shown
+    styling = re.compile("\x1b\\[[0-9;]*m")  # what Style writes
+    assert "\x1b" not in styling.sub("", shown) and "\x9b" not in shown
 
 
 # --------------------------------------------------------------------------------------------

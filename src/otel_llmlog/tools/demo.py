@@ -7,7 +7,7 @@ responses on loopback. Each finished span is printed as one line a person can re
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 from collections.abc import Sequence
 from typing import IO, Any
@@ -16,6 +16,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 
 from ..facts import semconv as sc
+from ..records.jsonlines import dumps_line, record_line
 
 #: (label, stand-in case, SDK call) - one of each kind of call the issue asks the demo to show
 CALLS: tuple[tuple[str, str], ...] = (
@@ -72,6 +73,21 @@ def format_span(span: ReadableSpan) -> str:
     )
 
 
+def span_json(span: ReadableSpan) -> dict[str, Any]:
+    """A span as the demo's ``--json`` prints it: ids in hex, times in nanoseconds, every key sorted
+    (at both levels, as ``sort_keys`` did before this went through the one line writer)."""
+    attributes = {k: list(v) if isinstance(v, tuple) else v for k, v in sorted((span.attributes or {}).items())}
+    return {
+        "attributes": attributes,
+        "end_time_unix_nano": span.end_time,
+        "name": span.name,
+        "span_id": f"{span.context.span_id:016x}",
+        "start_time_unix_nano": span.start_time,
+        "status": span.status.status_code.name,
+        "trace_id": f"{span.context.trace_id:032x}",
+    }
+
+
 class LineExporter(SpanExporter):
     """Prints each finished LLM span as a line (or as JSON with ``as_json``)."""
 
@@ -91,11 +107,7 @@ class LineExporter(SpanExporter):
             if not (span.attributes or {}).get(sc.OPERATION_NAME):
                 continue
             if self.as_json:
-                record = {"name": span.name, "trace_id": f"{span.context.trace_id:032x}",
-                          "span_id": f"{span.context.span_id:016x}", "start_time_unix_nano": span.start_time,
-                          "end_time_unix_nano": span.end_time, "status": span.status.status_code.name,
-                          "attributes": {k: list(v) if isinstance(v, tuple) else v for k, v in (span.attributes or {}).items()}}
-                self.out.write(json.dumps(record, sort_keys=True) + "\n")
+                self.out.write(dumps_line(span_json(span)).decode("utf-8"))
             else:
                 self.out.write(format_span(span) + "\n")
         self.out.flush()
@@ -131,12 +143,21 @@ def run(out: IO[str] | None = None, as_json: bool = False, capture_content: bool
         provider.shutdown()
     if records:
         from ..records.convert import to_payloads
-        from ..records.jsonlines import record_line
 
         out.write("\nstandard log records, one JSON line per call:\n")
         for payload in to_payloads(counter.spans):
             out.write(record_line(payload).decode("utf-8"))
     return counter.count
+
+
+def command(args: argparse.Namespace) -> int:
+    """``otel-llmlog demo``; exit status 2 when the openai SDK (the ``demo`` extra) is missing."""
+    try:
+        run(as_json=args.json, capture_content=args.capture, records=args.records)
+    except ImportError as exc:
+        print(f"otel-llmlog demo needs the openai SDK: pip install 'otel-llmlog[demo]' ({exc})", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _call(client: Any, server: Any, case: str) -> None:

@@ -127,8 +127,6 @@ def _why_not_a_record(line: bytes, record_format: RecordFormat) -> str | None:
     return None
 
 
-
-
 def _holds_lone_surrogate(value: Any) -> bool:
     """Whether a decoded JSON value holds a surrogate code point: JSON decoding joins the halves of
     a pair into one character, so any that is left stands alone."""

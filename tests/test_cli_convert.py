@@ -10,8 +10,9 @@ from pathlib import Path
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
-from otel_llmlog.records.convert import to_payloads
+from otel_llmlog.records.convert import convert_spans, to_payloads
 from otel_llmlog.records.reading import read_path
+from otel_llmlog.records.spans import ReadError
 from otel_llmlog.records.trace_buffer import TraceBuffer
 from otel_llmlog.tools.cli import main
 from otel_llmlog.tools.convert_command import convert_files
@@ -55,6 +56,28 @@ def test_bad_lines_are_reported_and_good_ones_kept(tracing, openai_client, tmp_p
     assert main(["convert", str(src), "--strict", "-o", str(strict_out)]) == 1
     assert [json.loads(line)["model"] for line in strict_out.read_text().splitlines()] == ["gpt-4o-mini"]
     assert capsys.readouterr().err.count(str(src)) == 1
+
+
+def test_convert_spans_is_the_command_without_a_terminal(tracing, openai_client, tmp_path: Path, capsys) -> None:
+    """The streaming core other tools call: the same lines as the command, errors collected, nothing printed."""
+    src = tmp_path / "mixed.jsonl"
+    lines = write_traces(tracing, openai_client, src)
+    src.write_text("\n".join([lines[0], '{"resourceSpans": [', lines[1], lines[2]]) + "\n")
+    assert main(["convert", str(src), "-o", str(tmp_path / "cli.jsonl")]) == 1
+    capsys.readouterr()
+    written: list[bytes] = []
+    errors: list[ReadError] = []
+    conversion = convert_spans([src, tmp_path / "nope.jsonl"], written.append, errors=errors)
+    assert b"".join(written) == (tmp_path / "cli.jsonl").read_bytes()
+    assert all(line.endswith(b"\n") and line.count(b"\n") == 1 for line in written)
+    assert [(e.path, e.line) for e in errors] == [(str(src), 2), (str(tmp_path / "nope.jsonl"), 0)]
+    assert conversion.errors is errors and (conversion.spans, conversion.records) == (3, 3)
+    assert conversion.bytes_read == src.stat().st_size
+    assert capsys.readouterr() == ("", "")
+    generation: list[bytes] = []
+    strict = convert_spans([src, src], generation.append, record_format="generation", strict=True)
+    assert [json.loads(line)["modelSlug"] for line in generation] == ["openai/gpt-4o-mini-2024-07-18"]
+    assert strict.stopped and len(strict.errors) == 1
 
 
 def test_missing_and_empty_inputs(tmp_path: Path, capsys) -> None:

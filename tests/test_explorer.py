@@ -361,11 +361,11 @@ def test_corrupt_lines_are_named_and_the_rest_shown(capsys, tmp_path: Path) -> N
     code, out, err = run(capsys, "logs", str(path), "-n", "0")
     assert code == 1
     assert err.splitlines() == [
-        f"{path}:3: not JSON: Expecting ',' delimiter at column 301 (the line ends inside the record: a write cut short?)",
-        f"{path}:5: not JSON: Expecting value at column 1",
+        f"{path}:3: truncated JSON: Expecting ',' delimiter (column 301) (the line ends inside the record: a write cut short?)",
+        f"{path}:5: invalid JSON: Expecting value (column 1)",
         f"{path}:7: not a log record (a JSON list, not an object)",
         f"{path}:8: not a log record (startTime not a number)",
-        f"{path}:15: not JSON: Unterminated string starting at at column 26 (the line ends inside the record: a write cut short?)",
+        f"{path}:15: truncated JSON: Unterminated string starting at (column 26) (the line ends inside the record: a write cut short?)",
     ]
     assert out.splitlines()[-1] == "9 calls (newest first)"
     code, out, err = run(capsys, "stats", str(path), "--json")
@@ -378,7 +378,7 @@ def test_a_byte_order_mark_is_no_bad_line_and_a_bad_byte_is_named(capsys, tmp_pa
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + (LOGS / "llm-calls.jsonl").read_bytes() + b'{"id": "caf\xe9", "startTime": 1}\n')
     code, out, err = run(capsys, "logs", str(path), "--json", "--asc")
-    assert (code, err) == (1, f"{path}:10: not UTF-8 (byte 0xe9 at column 12)\n")
+    assert (code, err) == (1, f"{path}:10: not UTF-8 text: byte 0xe9 at column 12\n")
     assert [json.loads(x)["id"] for x in out.splitlines()][:1] == [IDS[9]]  # the first line, without the mark
     code, out, err = run(capsys, "show", IDS[9], str(path), "--json")
     assert code == 1 and json.loads(out)["id"] == IDS[9]
@@ -395,7 +395,7 @@ def test_a_lone_surrogate_an_older_exporter_escaped_is_read_as_the_replacement_c
     assert "\\ud800" in path.read_text()
     repaired = {**record, "response": [{**record["response"][0], "parts": [{"type": "text", "content": "half \ufffd of a pair"}]}]}
     code, out, err = run(capsys, "logs", str(path), "--json")
-    assert (code, err) == (1, f"{path}:2: not JSON: Expecting value at column 1\n")
+    assert (code, err) == (1, f"{path}:2: invalid JSON: Expecting value (column 1)\n")
     assert [json.loads(x) for x in out.splitlines()] == [repaired]
     code, out, err = run(capsys, "show", IDS[16], str(path), "--json")
     assert (code, json.loads(out)) == (1, repaired)

@@ -33,7 +33,7 @@ import run  # noqa: E402
 from opentelemetry import trace  # noqa: E402
 
 import otel_llmlog  # noqa: E402
-from otel_llmlog.instrumentation import core  # noqa: E402
+from otel_llmlog.instrumentation import call  # noqa: E402
 from otel_llmlog.instrumentation.providers import anthropic as p_anthropic  # noqa: E402
 from otel_llmlog.instrumentation.providers import openai as p_openai  # noqa: E402
 
@@ -62,7 +62,7 @@ def patches(level: int, stack: ExitStack) -> dict[str, Any]:
     """Apply the first ``level`` switches; returns instrument() overrides."""
     kwargs: dict[str, Any] = {}
     if level >= 1:  # metrics off: no histogram records, no counter add
-        stack.enter_context(mock.patch.object(core, "record_metrics", lambda *a, **k: None))
+        stack.enter_context(mock.patch.object(call, "record_metrics", lambda *a, **k: None))
     if level >= 2:  # pricing off: no cost attributes
         stack.enter_context(mock.patch("otel_llmlog.facts.pricing.PriceBook.cost", lambda *a, **k: None))
     if level >= 3:  # provider field reads: isinstance(dict) / getattr fast path instead of isinstance(Mapping) first

@@ -25,8 +25,9 @@ from opentelemetry.trace import NonRecordingSpan
 from ...facts import semconv as sc
 from ...facts.messages import as_text, parse_arguments, text_part
 from ...facts.providers import ANTHROPIC
+from ..call import current_call
 from ..call_facts import CallFacts
-from ..core import _CURRENT_CALL, Endpoint, Provider, StreamState
+from ..protocol import Endpoint, Provider, StreamState
 from .openai import _get, _int, _number
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ class _UsageTotals:
             if thinking is not None:
                 self.thinking = thinking
 
-    def apply(self, rec: CallFacts) -> None:
-        u = rec.usage
+    def apply(self, facts: CallFacts) -> None:
+        u = facts.usage
         if self.input is not None:
             u.input_tokens = self.input + (self.cache_read or 0) + (self.cache_write or 0)
         u.output_tokens = self.output
@@ -114,8 +115,8 @@ def _messages(messages: Any) -> list[dict[str, Any]]:
 class Messages(Endpoint):
     operation = "chat"
 
-    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
-        a = rec.request_attributes
+    def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
+        a = facts.request_attributes
         max_tokens = _int(body.get("max_tokens"))
         if max_tokens is not None:
             a[sc.REQUEST_MAX_TOKENS] = max_tokens
@@ -134,35 +135,35 @@ class Messages(Endpoint):
         if capture:
             system = body.get("system")
             if isinstance(system, str) and system:
-                rec.system_instructions = [text_part(system)]
+                facts.system_instructions = [text_part(system)]
             elif isinstance(system, list) and system:
-                rec.system_instructions = [_block_part(b) for b in system]
-            rec.input_messages = _messages(body.get("messages"))
+                facts.system_instructions = [_block_part(b) for b in system]
+            facts.input_messages = _messages(body.get("messages"))
 
-    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
-        rec.response_id = _get(obj, "id") or rec.response_id
-        rec.response_model = _get(obj, "model") or rec.response_model
+    def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
+        facts.response_id = _get(obj, "id") or facts.response_id
+        facts.response_model = _get(obj, "model") or facts.response_model
         reason = _get(obj, "stop_reason")
         if reason:
-            rec.native_finish_reasons = [reason]
+            facts.native_finish_reasons = [reason]
         usage = _get(obj, "usage")
         if usage is not None:
             totals = _UsageTotals()
             totals.merge(usage)
-            totals.apply(rec)
-            _service_tier(usage, rec)
+            totals.apply(facts)
+            _service_tier(usage, facts)
         if capture:
             parts = [_block_part(b) for b in _get(obj, "content") or ()]
-            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason or ""}]
+            facts.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason or ""}]
 
-    def stream_state(self, rec: CallFacts, capture: bool) -> StreamState:
-        return MessagesStream(rec, capture)
+    def stream_state(self, facts: CallFacts, capture: bool) -> StreamState:
+        return MessagesStream(facts, capture)
 
 
-def _service_tier(usage: Any, rec: CallFacts) -> None:
+def _service_tier(usage: Any, facts: CallFacts) -> None:
     tier = _get(usage, "service_tier")
     if isinstance(tier, str):
-        rec.price_context["service_tier"] = tier
+        facts.price_context["service_tier"] = tier
 
 
 class MessagesStream(StreamState):
@@ -170,8 +171,8 @@ class MessagesStream(StreamState):
 
     __slots__ = ("totals", "reason", "blocks", "pieces")
 
-    def __init__(self, rec: CallFacts, capture: bool) -> None:
-        super().__init__(rec, capture)
+    def __init__(self, facts: CallFacts, capture: bool) -> None:
+        super().__init__(facts, capture)
         self.totals = _UsageTotals()
         self.reason: str | None = None
         self.blocks: dict[int, dict[str, Any]] = {}  # index -> part being built (capture only)
@@ -209,13 +210,13 @@ class MessagesStream(StreamState):
                 pieces.append(_get(delta, "thinking", ""))
         elif kind == "message_start":
             message = _get(event, "message")
-            rec = self.rec
-            rec.response_id = _get(message, "id") or rec.response_id
-            rec.response_model = _get(message, "model") or rec.response_model
+            facts = self.facts
+            facts.response_id = _get(message, "id") or facts.response_id
+            facts.response_model = _get(message, "model") or facts.response_model
             usage = _get(message, "usage")
             if usage is not None:
                 self.totals.merge(usage)
-                _service_tier(usage, rec)
+                _service_tier(usage, facts)
         elif kind == "message_delta":
             reason = _get(_get(event, "delta"), "stop_reason")
             if reason:
@@ -232,12 +233,12 @@ class MessagesStream(StreamState):
             self.blocks[index] = part
 
     def finish(self) -> None:
-        rec = self.rec
-        self.totals.apply(rec)
+        facts = self.facts
+        self.totals.apply(facts)
         if self.reason:
-            rec.native_finish_reasons = [self.reason]
-        if rec.error is not None:
-            _in_stream_error_type(rec)
+            facts.native_finish_reasons = [self.reason]
+        if facts.error is not None:
+            _in_stream_error_type(facts)
         if self.capture:
             parts = []
             for index, part in sorted(self.blocks.items()):
@@ -248,23 +249,23 @@ class MessagesStream(StreamState):
                 elif pieces:
                     part["content"] = "".join(pieces)
                 parts.append(part)
-            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": self.reason or ""}]
+            facts.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": self.reason or ""}]
 
 
-def _in_stream_error_type(rec: CallFacts) -> None:
+def _in_stream_error_type(facts: CallFacts) -> None:
     """``error.type`` of an ``event: error`` that arrived inside a stream whose HTTP status was 200.
 
     The SDK raises an ``APIStatusError`` carrying that 200, which would make ``error.type`` "200".
     No HTTP status describes this failure, so the error envelope's own type is used
     (``overloaded_error``, ``api_error``, ...): it is what the API said, it is low-cardinality, and
-    it is what the SDK's own tracing reports. The core calls ``finish`` of a failed stream after it
-    has set ``error_type``, so this replaces it.
+    it is what the SDK's own tracing reports. :meth:`~otel_llmlog.instrumentation.call.Call.fail`
+    calls ``finish`` of a failed stream after it has set ``error_type``, so this replaces it.
     """
-    exc = rec.error
+    exc = facts.error
     status = getattr(exc, "status_code", None)
     kind = getattr(exc, "type", None)
     if isinstance(status, int) and status < 400 and isinstance(kind, str) and kind:
-        rec.error_type = kind
+        facts.error_type = kind
 
 
 _MESSAGES = Messages()
@@ -294,7 +295,7 @@ def sdk_call_span_wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict
 
 
 def _stand_in_for_sdk_span(args: tuple, kwargs: dict) -> NonRecordingSpan | None:
-    call = _CURRENT_CALL.get()
+    call = current_call()
     if call is None or call.ended or call.provider is not PROVIDER:
         return None
     span = call.span
@@ -305,7 +306,7 @@ def _stand_in_for_sdk_span(args: tuple, kwargs: dict) -> NonRecordingSpan | None
     # the client's ``open_telemetry={"conversation_id": ...}`` would have been on the SDK's span;
     # a request group's session, already on ours from its start, wins
     if isinstance(conversation, str) and conversation and sc.CONVERSATION_ID not in (getattr(span, "attributes", None) or {}):
-        call.rec.response_attributes[sc.CONVERSATION_ID] = conversation
+        call.facts.response_attributes[sc.CONVERSATION_ID] = conversation
     return NonRecordingSpan(span.get_span_context())
 
 

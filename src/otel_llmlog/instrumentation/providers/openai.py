@@ -1,9 +1,9 @@
 """Facts of OpenAI calls: Chat Completions, Responses and Embeddings.
 
 Only extraction lives here - reading request bodies and SDK response objects into a
-:class:`~otel_llmlog.instrumentation.call_facts.CallFacts`. Spans, timing, cost and errors are the core's.
-SDK objects are read with ``getattr`` so older and newer SDK models (and plain dicts of the
-same shape) read the same way.
+:class:`~otel_llmlog.instrumentation.call_facts.CallFacts`. Spans, timing, cost and errors are
+:mod:`~otel_llmlog.instrumentation.call`'s. SDK objects are read with ``getattr`` so older and
+newer SDK models (and plain dicts of the same shape) read the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ...facts import semconv as sc
 from ...facts.messages import as_text, parse_arguments, text_part
 from ...facts.providers import OPENAI
 from ..call_facts import CallFacts
-from ..core import Endpoint, Provider, StreamState
+from ..protocol import Endpoint, Provider, StreamState
 
 _MISSING = object()
 
@@ -46,8 +46,8 @@ def _number(value: Any) -> float | int | None:
     return value
 
 
-def _common_request(body: Mapping[str, Any], rec: CallFacts, max_tokens_keys: tuple[str, ...]) -> None:
-    a = rec.request_attributes
+def _common_request(body: Mapping[str, Any], facts: CallFacts, max_tokens_keys: tuple[str, ...]) -> None:
+    a = facts.request_attributes
     for key in max_tokens_keys:
         value = _int(body.get(key))
         if value is not None:
@@ -67,11 +67,11 @@ def _common_request(body: Mapping[str, Any], rec: CallFacts, max_tokens_keys: tu
         a[sc.REQUEST_SEED] = seed
 
 
-def _usage_chat(usage: Any, rec: CallFacts) -> None:
+def _usage_chat(usage: Any, facts: CallFacts) -> None:
     """Chat Completions / Embeddings usage: ``prompt_tokens`` already includes cached tokens."""
     if usage is None:
         return
-    u = rec.usage
+    u = facts.usage
     u.input_tokens = _int(_get(usage, "prompt_tokens"))
     u.output_tokens = _int(_get(usage, "completion_tokens"))
     details = _get(usage, "prompt_tokens_details")
@@ -84,16 +84,16 @@ def _usage_chat(usage: Any, rec: CallFacts) -> None:
         u.audio_output_tokens = _int(_get(details, "audio_tokens")) or None
 
 
-def _response_common(obj: Any, rec: CallFacts) -> None:
-    rec.response_id = _get(obj, "id") or rec.response_id
-    rec.response_model = _get(obj, "model") or rec.response_model
+def _response_common(obj: Any, facts: CallFacts) -> None:
+    facts.response_id = _get(obj, "id") or facts.response_id
+    facts.response_model = _get(obj, "model") or facts.response_model
     tier = _get(obj, "service_tier")
     if isinstance(tier, str):
-        rec.response_attributes[sc.OPENAI_RESPONSE_SERVICE_TIER] = tier
-        rec.price_context["service_tier"] = tier
+        facts.response_attributes[sc.OPENAI_RESPONSE_SERVICE_TIER] = tier
+        facts.price_context["service_tier"] = tier
     fingerprint = _get(obj, "system_fingerprint")
     if isinstance(fingerprint, str):
-        rec.response_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
+        facts.response_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
 
 
 # --- content conversion into the conventions' message schema (only run when capture is on) ---
@@ -147,9 +147,9 @@ def _chat_input_messages(messages: Any) -> list[dict[str, Any]]:
 class ChatCompletions(Endpoint):
     operation = "chat"
 
-    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
-        _common_request(body, rec, ("max_completion_tokens", "max_tokens"))
-        a = rec.request_attributes
+    def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
+        _common_request(body, facts, ("max_completion_tokens", "max_tokens"))
+        a = facts.request_attributes
         n = _int(body.get("n"))
         if n is not None and n != 1:
             a[sc.REQUEST_CHOICE_COUNT] = n
@@ -165,13 +165,13 @@ class ChatCompletions(Endpoint):
         elif kind == "text":
             a[sc.OUTPUT_TYPE] = "text"
         if capture:
-            rec.input_messages = _chat_input_messages(body.get("messages"))
+            facts.input_messages = _chat_input_messages(body.get("messages"))
 
-    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
-        _response_common(obj, rec)
+    def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
+        _response_common(obj, facts)
         choices = _get(obj, "choices") or ()
-        rec.native_finish_reasons = [_get(c, "finish_reason") or "" for c in choices]
-        _usage_chat(_get(obj, "usage"), rec)
+        facts.native_finish_reasons = [_get(c, "finish_reason") or "" for c in choices]
+        _usage_chat(_get(obj, "usage"), facts)
         if capture:
             out = []
             for c in choices:
@@ -183,10 +183,10 @@ class ChatCompletions(Endpoint):
                 parts += [_tool_call_part(t) for t in _get(msg, "tool_calls") or ()]
                 out.append({"role": _get(msg, "role") or "assistant", "parts": parts,
                             "finish_reason": _get(c, "finish_reason") or ""})
-            rec.output_messages = out
+            facts.output_messages = out
 
-    def stream_state(self, rec: CallFacts, capture: bool) -> StreamState:
-        return ChatStream(rec, capture)
+    def stream_state(self, facts: CallFacts, capture: bool) -> StreamState:
+        return ChatStream(facts, capture)
 
 
 class ChatStream(StreamState):
@@ -194,8 +194,8 @@ class ChatStream(StreamState):
 
     __slots__ = ("reasons", "texts", "tools")
 
-    def __init__(self, rec: CallFacts, capture: bool) -> None:
-        super().__init__(rec, capture)
+    def __init__(self, facts: CallFacts, capture: bool) -> None:
+        super().__init__(facts, capture)
         self.reasons: dict[int, str] = {}
         self.texts: dict[int, list[str]] = {}
         self.tools: dict[int, dict[int, dict[str, Any]]] = {}
@@ -203,9 +203,9 @@ class ChatStream(StreamState):
     def chunk(self, chunk: Any) -> None:
         # Runs once per chunk: the SDK's chunk models are read by attribute (no helper call per
         # field); a plain mapping, or an object without these fields, takes the ``_get`` path.
-        rec = self.rec
-        if rec.response_id is None:
-            _response_common(chunk, rec)
+        facts = self.facts
+        if facts.response_id is None:
+            _response_common(chunk, facts)
         try:
             usage = chunk.usage
             choices = chunk.choices
@@ -213,7 +213,7 @@ class ChatStream(StreamState):
             usage = _get(chunk, "usage")
             choices = _get(chunk, "choices")
         if usage is not None:
-            _usage_chat(usage, rec)
+            _usage_chat(usage, facts)
         for choice in choices or ():
             try:
                 index = choice.index
@@ -253,9 +253,9 @@ class ChatStream(StreamState):
                 slot["arguments"].append(_get(fn, "arguments"))
 
     def finish(self) -> None:
-        rec = self.rec
+        facts = self.facts
         indexes = sorted(set(self.reasons) | set(self.texts) | set(self.tools))
-        rec.native_finish_reasons = [self.reasons.get(i, "") for i in indexes]
+        facts.native_finish_reasons = [self.reasons.get(i, "") for i in indexes]
         if self.capture:
             out = []
             for i in indexes:
@@ -264,7 +264,7 @@ class ChatStream(StreamState):
                     parts.append({"type": "tool_call", "id": slot["id"], "name": slot["name"],
                                   "arguments": parse_arguments("".join(slot["arguments"]))})
                 out.append({"role": "assistant", "parts": parts, "finish_reason": self.reasons.get(i, "")})
-            rec.output_messages = out
+            facts.output_messages = out
 
 
 # --- Responses ---
@@ -296,22 +296,22 @@ def _responses_input(body: Mapping[str, Any]) -> list[dict[str, Any]]:
 class Responses(Endpoint):
     operation = "chat"
 
-    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
-        _common_request(body, rec, ("max_output_tokens",))
+    def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
+        _common_request(body, facts, ("max_output_tokens",))
         fmt = _get(body.get("text"), "format")
         kind = _get(fmt, "type") if fmt is not None else None
         if kind in ("json_object", "json_schema"):
-            rec.request_attributes[sc.OUTPUT_TYPE] = "json"
+            facts.request_attributes[sc.OUTPUT_TYPE] = "json"
         elif kind == "text":
-            rec.request_attributes[sc.OUTPUT_TYPE] = "text"
+            facts.request_attributes[sc.OUTPUT_TYPE] = "text"
         if capture:
             instructions = body.get("instructions")
             if isinstance(instructions, str) and instructions:
-                rec.system_instructions = [text_part(instructions)]
-            rec.input_messages = _responses_input(body)
+                facts.system_instructions = [text_part(instructions)]
+            facts.input_messages = _responses_input(body)
 
-    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
-        _response_common(obj, rec)
+    def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
+        _response_common(obj, facts)
         status = _get(obj, "status") or ""
         output = _get(obj, "output") or ()
         incomplete = _get(_get(obj, "incomplete_details"), "reason")
@@ -328,11 +328,11 @@ class Responses(Endpoint):
         else:
             normalized = native
         if native:
-            rec.native_finish_reasons = [native]
-            rec.finish_reasons = [normalized]
+            facts.native_finish_reasons = [native]
+            facts.finish_reasons = [normalized]
         usage = _get(obj, "usage")
         if usage is not None:
-            u = rec.usage
+            u = facts.usage
             u.input_tokens = _int(_get(usage, "input_tokens"))
             u.output_tokens = _int(_get(usage, "output_tokens"))
             u.cache_read_tokens = _int(_get(_get(usage, "input_tokens_details"), "cached_tokens"))
@@ -349,10 +349,10 @@ class Responses(Endpoint):
                 elif kind == "reasoning":
                     summary = " ".join(_get(s, "text", "") for s in _get(item, "summary") or ())
                     parts.append({"type": "reasoning", "content": summary})
-            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": normalized}]
+            facts.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": normalized}]
 
-    def stream_state(self, rec: CallFacts, capture: bool) -> StreamState:
-        return ResponsesStream(rec, capture, self)
+    def stream_state(self, facts: CallFacts, capture: bool) -> StreamState:
+        return ResponsesStream(facts, capture, self)
 
 
 class ResponsesStream(StreamState):
@@ -362,8 +362,8 @@ class ResponsesStream(StreamState):
 
     TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
-    def __init__(self, rec: CallFacts, capture: bool, endpoint: Responses) -> None:
-        super().__init__(rec, capture)
+    def __init__(self, facts: CallFacts, capture: bool, endpoint: Responses) -> None:
+        super().__init__(facts, capture)
         self.endpoint = endpoint
 
     def chunk(self, event: Any) -> None:
@@ -372,9 +372,9 @@ class ResponsesStream(StreamState):
         except AttributeError:
             kind = _get(event, "type")
         if kind == "response.created":
-            _response_common(_get(event, "response"), self.rec)
+            _response_common(_get(event, "response"), self.facts)
         elif kind in self.TERMINAL:
-            self.endpoint.response(_get(event, "response"), self.rec, self.capture)
+            self.endpoint.response(_get(event, "response"), self.facts, self.capture)
 
 
 # --- Embeddings ---
@@ -383,19 +383,19 @@ class ResponsesStream(StreamState):
 class Embeddings(Endpoint):
     operation = "embeddings"
 
-    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
+    def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
         fmt = body.get("encoding_format")
         if isinstance(fmt, str):
-            rec.request_attributes[sc.REQUEST_ENCODING_FORMATS] = [fmt]
+            facts.request_attributes[sc.REQUEST_ENCODING_FORMATS] = [fmt]
 
-    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
-        rec.response_model = _get(obj, "model")
-        _usage_chat(_get(obj, "usage"), rec)
+    def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
+        facts.response_model = _get(obj, "model")
+        _usage_chat(_get(obj, "usage"), facts)
         data = _get(obj, "data") or ()
         if data:
             vector = _get(data[0], "embedding")
             if isinstance(vector, list):
-                rec.response_attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = len(vector)
+                facts.response_attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = len(vector)
 
 
 # --- guardrail and retrieval endpoints: spans of their own kind, no tokens, no cost ---
@@ -405,18 +405,18 @@ class Moderations(Endpoint):
     """``moderations.create`` is a guardrail check; the provider's own verdict values are kept."""
 
     operation = "apply_guardrail"
-    kind = "guardrail"
+    role = "guardrail"
 
-    def span_name(self, rec: CallFacts) -> str:
+    def span_name(self, facts: CallFacts) -> str:
         return "apply_guardrail openai.moderation"
 
-    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
-        rec.request_attributes[sc.GUARDRAIL_NAME] = "openai.moderation"
+    def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
+        facts.request_attributes[sc.GUARDRAIL_NAME] = "openai.moderation"
         if capture and body.get("input") is not None:
-            rec.response_attributes[sc.GUARDRAIL_INPUT] = as_text(body.get("input"))
+            facts.response_attributes[sc.GUARDRAIL_INPUT] = as_text(body.get("input"))
 
-    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
-        rec.response_model = _get(obj, "model")
+    def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
+        facts.response_model = _get(obj, "model")
         results = _get(obj, "results") or ()
         flagged = any(_get(r, "flagged") for r in results)
         categories: list[str] = []
@@ -429,9 +429,9 @@ class Moderations(Endpoint):
             for name, score in _fields(scores):
                 if isinstance(score, (int, float)) and (top is None or score > top[1]):
                     top = (name, float(score))
-        a = rec.response_attributes
-        if rec.response_model:
-            a[sc.RESPONSE_MODEL] = rec.response_model
+        a = facts.response_attributes
+        if facts.response_model:
+            a[sc.RESPONSE_MODEL] = facts.response_model
         a[sc.GUARDRAIL_VERDICT_TYPE] = "deny" if flagged else "allow"
         a[sc.GUARDRAIL_STATUS] = "failure" if flagged else "success"
         a[sc.GUARDRAIL_FLAGGED_CATEGORIES] = categories
@@ -456,26 +456,26 @@ class VectorStoreSearch(Endpoint):
     """``vector_stores.search``: a retrieval span; query and hits only when capture is on."""
 
     operation = "retrieval"
-    kind = "retrieval"
+    role = "retrieval"
 
-    def span_name(self, rec: CallFacts) -> str:
-        return f"retrieval {rec.request_attributes.get(sc.DATA_SOURCE_ID, '')}".rstrip()
+    def span_name(self, facts: CallFacts) -> str:
+        return f"retrieval {facts.request_attributes.get(sc.DATA_SOURCE_ID, '')}".rstrip()
 
-    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
-        parts = rec.path.strip("/").split("/")
+    def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
+        parts = facts.path.strip("/").split("/")
         if len(parts) >= 3:
-            rec.request_attributes[sc.DATA_SOURCE_ID] = parts[1]
+            facts.request_attributes[sc.DATA_SOURCE_ID] = parts[1]
         top_k = _int(body.get("max_num_results"))
         if top_k is not None:
-            rec.request_attributes[sc.RETRIEVAL_TOP_K] = top_k
+            facts.request_attributes[sc.RETRIEVAL_TOP_K] = top_k
         if capture and body.get("query") is not None:
-            rec.request_attributes[sc.RETRIEVAL_QUERY_TEXT] = as_text(body.get("query"))
+            facts.request_attributes[sc.RETRIEVAL_QUERY_TEXT] = as_text(body.get("query"))
 
-    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
+    def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
         data = _get(obj, "data") or ()
-        rec.response_attributes[sc.RETRIEVAL_RESULT_COUNT] = len(data)
+        facts.response_attributes[sc.RETRIEVAL_RESULT_COUNT] = len(data)
         if capture:
-            rec.response_attributes[sc.RETRIEVAL_DOCUMENTS] = as_text(
+            facts.response_attributes[sc.RETRIEVAL_DOCUMENTS] = as_text(
                 [{"id": _get(d, "file_id"), "score": _get(d, "score")} for d in data]
             )
 

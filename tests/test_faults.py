@@ -2,7 +2,7 @@
 
 The steps are not listed by hand. They are every function and method the call machinery (hooks, call
 lifecycle, stream taps, provider protocol, settings, error recording), the content policy, the metrics,
-the price book's ``cost`` and each provider module define, found by introspection,
+the price book's ``cost``, each provider module and their SDK-object helpers define, found by introspection,
 minus the guards (the methods whose job is to catch: faulting a guard removes the guard itself, which
 proves nothing), the few that only run when ``instrument()`` is called, and the metrics queue's
 recording side, which runs off the call. A profiled run of the scenarios below (real
@@ -45,6 +45,7 @@ from otel_llmlog.instrumentation import call, content, errors, hooks, metrics, p
 from otel_llmlog.instrumentation.call_facts import CallFacts
 from otel_llmlog.instrumentation.providers import anthropic as anthropic_provider
 from otel_llmlog.instrumentation.providers import openai as openai_provider
+from otel_llmlog.instrumentation.providers import sdk_objects
 
 from .conftest import API_KEY, Tracing, load_case, recorded_call
 from .test_lifecycle import LogWatch, logs  # noqa: F401 - ``logs`` is an autouse fixture
@@ -146,7 +147,7 @@ def defined_in(module: ModuleType, label: str) -> Iterator[Step]:
 
 #: the modules a call runs through, besides the provider modules (``groups`` and ``subspans`` run only
 #: inside the caller's own ``with`` blocks, and the instrumentor only at ``instrument()``)
-CALL_MODULES: tuple[ModuleType, ...] = (hooks, call, taps, protocol, settings, errors)
+CALL_MODULES: tuple[ModuleType, ...] = (hooks, call, taps, protocol, settings, errors, sdk_objects)
 
 FOUND: list[Step] = [
     *(step for module in CALL_MODULES for step in defined_in(module, module.__name__.rsplit(".", 1)[-1])),

@@ -2,8 +2,9 @@
 
 Only extraction lives here - reading request bodies and SDK response objects into a
 :class:`~otel_llmlog.instrumentation.call_facts.CallFacts`. Spans, timing, cost and errors are
-:mod:`~otel_llmlog.instrumentation.call`'s. SDK objects are read with ``getattr`` so older and
-newer SDK models (and plain dicts of the same shape) read the same way.
+:mod:`~otel_llmlog.instrumentation.call`'s. SDK objects are read with
+:func:`~otel_llmlog.instrumentation.providers.sdk_objects.read`, so older and newer SDK models
+(and plain dicts of the same shape) read the same way.
 """
 
 from __future__ import annotations
@@ -16,40 +17,13 @@ from ...facts.messages import as_text, parse_arguments, text_part
 from ...facts.providers import OPENAI
 from ..call_facts import CallFacts
 from ..protocol import Endpoint, Provider, StreamState
-
-_MISSING = object()
-
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    """A field of an SDK object or of a plain mapping of the same shape.
-
-    Called a few hundred times per stream, so the common cases go first: a dict, then an SDK
-    model's attribute; the (slow) ``Mapping`` check only runs for the rare other mapping.
-    """
-    if type(obj) is dict:
-        return obj.get(name, default)
-    value = getattr(obj, name, _MISSING)
-    if value is not _MISSING:
-        return value
-    if obj is not None and isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return default
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _number(value: Any) -> float | int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value
+from .sdk_objects import as_int, as_number, read
 
 
 def _common_request(body: Mapping[str, Any], facts: CallFacts, max_tokens_keys: tuple[str, ...]) -> None:
     a = facts.request_attributes
     for key in max_tokens_keys:
-        value = _int(body.get(key))
+        value = as_int(body.get(key))
         if value is not None:
             a[sc.REQUEST_MAX_TOKENS] = value
             break
@@ -59,10 +33,10 @@ def _common_request(body: Mapping[str, Any], facts: CallFacts, max_tokens_keys: 
         ("frequency_penalty", sc.REQUEST_FREQUENCY_PENALTY),
         ("presence_penalty", sc.REQUEST_PRESENCE_PENALTY),
     ):
-        value = _number(body.get(key))
+        value = as_number(body.get(key))
         if value is not None:
             a[attr] = float(value)
-    seed = _int(body.get("seed"))
+    seed = as_int(body.get("seed"))
     if seed is not None:
         a[sc.REQUEST_SEED] = seed
 
@@ -72,26 +46,26 @@ def _usage_chat(usage: Any, facts: CallFacts) -> None:
     if usage is None:
         return
     u = facts.usage
-    u.input_tokens = _int(_get(usage, "prompt_tokens"))
-    u.output_tokens = _int(_get(usage, "completion_tokens"))
-    details = _get(usage, "prompt_tokens_details")
+    u.input_tokens = as_int(read(usage, "prompt_tokens"))
+    u.output_tokens = as_int(read(usage, "completion_tokens"))
+    details = read(usage, "prompt_tokens_details")
     if details is not None:
-        u.cache_read_tokens = _int(_get(details, "cached_tokens"))
-        u.audio_input_tokens = _int(_get(details, "audio_tokens")) or None
-    details = _get(usage, "completion_tokens_details")
+        u.cache_read_tokens = as_int(read(details, "cached_tokens"))
+        u.audio_input_tokens = as_int(read(details, "audio_tokens")) or None
+    details = read(usage, "completion_tokens_details")
     if details is not None:
-        u.reasoning_tokens = _int(_get(details, "reasoning_tokens"))
-        u.audio_output_tokens = _int(_get(details, "audio_tokens")) or None
+        u.reasoning_tokens = as_int(read(details, "reasoning_tokens"))
+        u.audio_output_tokens = as_int(read(details, "audio_tokens")) or None
 
 
 def _response_common(obj: Any, facts: CallFacts) -> None:
-    facts.response_id = _get(obj, "id") or facts.response_id
-    facts.response_model = _get(obj, "model") or facts.response_model
-    tier = _get(obj, "service_tier")
+    facts.response_id = read(obj, "id") or facts.response_id
+    facts.response_model = read(obj, "model") or facts.response_model
+    tier = read(obj, "service_tier")
     if isinstance(tier, str):
         facts.response_attributes[sc.OPENAI_RESPONSE_SERVICE_TIER] = tier
         facts.price_context["service_tier"] = tier
-    fingerprint = _get(obj, "system_fingerprint")
+    fingerprint = read(obj, "system_fingerprint")
     if isinstance(fingerprint, str):
         facts.response_attributes[sc.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
 
@@ -106,37 +80,37 @@ def _parts_of(content_value: Any) -> list[dict[str, Any]]:
         return [text_part(content_value)]
     parts = []
     for part in content_value if isinstance(content_value, list) else [content_value]:
-        kind = _get(part, "type")
+        kind = read(part, "type")
         if kind in ("text", "input_text", "output_text"):
-            parts.append(text_part(_get(part, "text", "")))
+            parts.append(text_part(read(part, "text", "")))
         elif kind == "refusal":
-            parts.append(text_part(_get(part, "refusal", "")))
+            parts.append(text_part(read(part, "refusal", "")))
         else:
             parts.append({"type": kind or "unknown"})
     return parts
 
 
 def _tool_call_part(call: Any) -> dict[str, Any]:
-    fn = _get(call, "function")
+    fn = read(call, "function")
     return {
         "type": "tool_call",
-        "id": _get(call, "id"),
-        "name": _get(fn, "name") if fn is not None else _get(call, "name"),
-        "arguments": parse_arguments(_get(fn, "arguments") if fn is not None else _get(call, "arguments")),
+        "id": read(call, "id"),
+        "name": read(fn, "name") if fn is not None else read(call, "name"),
+        "arguments": parse_arguments(read(fn, "arguments") if fn is not None else read(call, "arguments")),
     }
 
 
 def _chat_input_messages(messages: Any) -> list[dict[str, Any]]:
     out = []
     for m in messages or ():
-        role = _get(m, "role") or "user"
+        role = read(m, "role") or "user"
         if role == "tool":
             out.append({"role": "tool", "parts": [
-                {"type": "tool_call_response", "id": _get(m, "tool_call_id"), "response": as_text(_get(m, "content"))}
+                {"type": "tool_call_response", "id": read(m, "tool_call_id"), "response": as_text(read(m, "content"))}
             ]})
             continue
-        parts = _parts_of(_get(m, "content"))
-        parts += [_tool_call_part(c) for c in _get(m, "tool_calls") or ()]
+        parts = _parts_of(read(m, "content"))
+        parts += [_tool_call_part(c) for c in read(m, "tool_calls") or ()]
         out.append({"role": role, "parts": parts})
     return out
 
@@ -150,7 +124,7 @@ class ChatCompletions(Endpoint):
     def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
         _common_request(body, facts, ("max_completion_tokens", "max_tokens"))
         a = facts.request_attributes
-        n = _int(body.get("n"))
+        n = as_int(body.get("n"))
         if n is not None and n != 1:
             a[sc.REQUEST_CHOICE_COUNT] = n
         stop = body.get("stop")
@@ -159,7 +133,7 @@ class ChatCompletions(Endpoint):
         elif isinstance(stop, list) and stop:
             a[sc.REQUEST_STOP_SEQUENCES] = [s for s in stop if isinstance(s, str)]
         fmt = body.get("response_format")
-        kind = _get(fmt, "type") if fmt is not None else None
+        kind = read(fmt, "type") if fmt is not None else None
         if kind in ("json_object", "json_schema"):
             a[sc.OUTPUT_TYPE] = "json"
         elif kind == "text":
@@ -169,20 +143,20 @@ class ChatCompletions(Endpoint):
 
     def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
         _response_common(obj, facts)
-        choices = _get(obj, "choices") or ()
-        facts.native_finish_reasons = [_get(c, "finish_reason") or "" for c in choices]
-        _usage_chat(_get(obj, "usage"), facts)
+        choices = read(obj, "choices") or ()
+        facts.native_finish_reasons = [read(c, "finish_reason") or "" for c in choices]
+        _usage_chat(read(obj, "usage"), facts)
         if capture:
             out = []
             for c in choices:
-                msg = _get(c, "message")
-                parts = _parts_of(_get(msg, "content"))
-                refusal = _get(msg, "refusal")
+                msg = read(c, "message")
+                parts = _parts_of(read(msg, "content"))
+                refusal = read(msg, "refusal")
                 if refusal:
                     parts.append(text_part(refusal))
-                parts += [_tool_call_part(t) for t in _get(msg, "tool_calls") or ()]
-                out.append({"role": _get(msg, "role") or "assistant", "parts": parts,
-                            "finish_reason": _get(c, "finish_reason") or ""})
+                parts += [_tool_call_part(t) for t in read(msg, "tool_calls") or ()]
+                out.append({"role": read(msg, "role") or "assistant", "parts": parts,
+                            "finish_reason": read(c, "finish_reason") or ""})
             facts.output_messages = out
 
     def stream_state(self, facts: CallFacts, capture: bool) -> StreamState:
@@ -202,7 +176,7 @@ class ChatStream(StreamState):
 
     def chunk(self, chunk: Any) -> None:
         # Runs once per chunk: the SDK's chunk models are read by attribute (no helper call per
-        # field); a plain mapping, or an object without these fields, takes the ``_get`` path.
+        # field); a plain mapping, or an object without these fields, takes the ``read`` path.
         facts = self.facts
         if facts.response_id is None:
             _response_common(chunk, facts)
@@ -210,8 +184,8 @@ class ChatStream(StreamState):
             usage = chunk.usage
             choices = chunk.choices
         except AttributeError:
-            usage = _get(chunk, "usage")
-            choices = _get(chunk, "choices")
+            usage = read(chunk, "usage")
+            choices = read(chunk, "choices")
         if usage is not None:
             _usage_chat(usage, facts)
         for choice in choices or ():
@@ -220,9 +194,9 @@ class ChatStream(StreamState):
                 reason = choice.finish_reason
                 delta = choice.delta
             except AttributeError:
-                index = _get(choice, "index", 0)
-                reason = _get(choice, "finish_reason")
-                delta = _get(choice, "delta")
+                index = read(choice, "index", 0)
+                reason = read(choice, "finish_reason")
+                delta = read(choice, "delta")
             if reason:
                 self.reasons[index] = reason
             if self.capture:
@@ -230,8 +204,8 @@ class ChatStream(StreamState):
                     text = delta.content
                     calls = delta.tool_calls
                 except AttributeError:
-                    text = _get(delta, "content")
-                    calls = _get(delta, "tool_calls")
+                    text = read(delta, "content")
+                    calls = read(delta, "tool_calls")
                 if text:
                     texts = self.texts.get(index)
                     if texts is None:
@@ -243,14 +217,14 @@ class ChatStream(StreamState):
     def _tool_calls(self, index: int, calls: Any) -> None:
         for call in calls:
             slots = self.tools.setdefault(index, {})
-            slot = slots.setdefault(_get(call, "index", 0), {"id": None, "name": None, "arguments": []})
-            fn = _get(call, "function")
-            if _get(call, "id"):
-                slot["id"] = _get(call, "id")
-            if _get(fn, "name"):
-                slot["name"] = _get(fn, "name")
-            if _get(fn, "arguments"):
-                slot["arguments"].append(_get(fn, "arguments"))
+            slot = slots.setdefault(read(call, "index", 0), {"id": None, "name": None, "arguments": []})
+            fn = read(call, "function")
+            if read(call, "id"):
+                slot["id"] = read(call, "id")
+            if read(fn, "name"):
+                slot["name"] = read(fn, "name")
+            if read(fn, "arguments"):
+                slot["arguments"].append(read(fn, "arguments"))
 
     def finish(self) -> None:
         facts = self.facts
@@ -276,18 +250,18 @@ def _responses_input(body: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [{"role": "user", "parts": [text_part(value)]}]
     out = []
     for item in value or ():
-        kind = _get(item, "type")
+        kind = read(item, "type")
         if kind == "function_call_output":
             out.append({"role": "tool", "parts": [
-                {"type": "tool_call_response", "id": _get(item, "call_id"), "response": as_text(_get(item, "output"))}
+                {"type": "tool_call_response", "id": read(item, "call_id"), "response": as_text(read(item, "output"))}
             ]})
         elif kind == "function_call":
             out.append({"role": "assistant", "parts": [
-                {"type": "tool_call", "id": _get(item, "call_id"), "name": _get(item, "name"),
-                 "arguments": parse_arguments(_get(item, "arguments"))}
+                {"type": "tool_call", "id": read(item, "call_id"), "name": read(item, "name"),
+                 "arguments": parse_arguments(read(item, "arguments"))}
             ]})
         elif kind in (None, "message"):
-            out.append({"role": _get(item, "role") or "user", "parts": _parts_of(_get(item, "content"))})
+            out.append({"role": read(item, "role") or "user", "parts": _parts_of(read(item, "content"))})
         else:
             out.append({"role": "user", "parts": [{"type": kind}]})
     return out
@@ -298,8 +272,8 @@ class Responses(Endpoint):
 
     def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
         _common_request(body, facts, ("max_output_tokens",))
-        fmt = _get(body.get("text"), "format")
-        kind = _get(fmt, "type") if fmt is not None else None
+        fmt = read(body.get("text"), "format")
+        kind = read(fmt, "type") if fmt is not None else None
         if kind in ("json_object", "json_schema"):
             facts.request_attributes[sc.OUTPUT_TYPE] = "json"
         elif kind == "text":
@@ -312,11 +286,11 @@ class Responses(Endpoint):
 
     def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
         _response_common(obj, facts)
-        status = _get(obj, "status") or ""
-        output = _get(obj, "output") or ()
-        incomplete = _get(_get(obj, "incomplete_details"), "reason")
+        status = read(obj, "status") or ""
+        output = read(obj, "output") or ()
+        incomplete = read(read(obj, "incomplete_details"), "reason")
         native = incomplete or status
-        has_tool_call = any(_get(item, "type") == "function_call" for item in output)
+        has_tool_call = any(read(item, "type") == "function_call" for item in output)
         if status == "completed":
             normalized = "tool_call" if has_tool_call else "stop"
         elif incomplete == "max_output_tokens":
@@ -330,24 +304,24 @@ class Responses(Endpoint):
         if native:
             facts.native_finish_reasons = [native]
             facts.finish_reasons = [normalized]
-        usage = _get(obj, "usage")
+        usage = read(obj, "usage")
         if usage is not None:
             u = facts.usage
-            u.input_tokens = _int(_get(usage, "input_tokens"))
-            u.output_tokens = _int(_get(usage, "output_tokens"))
-            u.cache_read_tokens = _int(_get(_get(usage, "input_tokens_details"), "cached_tokens"))
-            u.reasoning_tokens = _int(_get(_get(usage, "output_tokens_details"), "reasoning_tokens"))
+            u.input_tokens = as_int(read(usage, "input_tokens"))
+            u.output_tokens = as_int(read(usage, "output_tokens"))
+            u.cache_read_tokens = as_int(read(read(usage, "input_tokens_details"), "cached_tokens"))
+            u.reasoning_tokens = as_int(read(read(usage, "output_tokens_details"), "reasoning_tokens"))
         if capture:
             parts: list[dict[str, Any]] = []
             for item in output:
-                kind = _get(item, "type")
+                kind = read(item, "type")
                 if kind == "message":
-                    parts += _parts_of(_get(item, "content"))
+                    parts += _parts_of(read(item, "content"))
                 elif kind == "function_call":
-                    parts.append({"type": "tool_call", "id": _get(item, "call_id"), "name": _get(item, "name"),
-                                  "arguments": parse_arguments(_get(item, "arguments"))})
+                    parts.append({"type": "tool_call", "id": read(item, "call_id"), "name": read(item, "name"),
+                                  "arguments": parse_arguments(read(item, "arguments"))})
                 elif kind == "reasoning":
-                    summary = " ".join(_get(s, "text", "") for s in _get(item, "summary") or ())
+                    summary = " ".join(read(s, "text", "") for s in read(item, "summary") or ())
                     parts.append({"type": "reasoning", "content": summary})
             facts.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": normalized}]
 
@@ -370,11 +344,11 @@ class ResponsesStream(StreamState):
         try:
             kind = event.type
         except AttributeError:
-            kind = _get(event, "type")
+            kind = read(event, "type")
         if kind == "response.created":
-            _response_common(_get(event, "response"), self.facts)
+            _response_common(read(event, "response"), self.facts)
         elif kind in self.TERMINAL:
-            self.endpoint.response(_get(event, "response"), self.facts, self.capture)
+            self.endpoint.response(read(event, "response"), self.facts, self.capture)
 
 
 # --- Embeddings ---
@@ -389,11 +363,11 @@ class Embeddings(Endpoint):
             facts.request_attributes[sc.REQUEST_ENCODING_FORMATS] = [fmt]
 
     def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
-        facts.response_model = _get(obj, "model")
-        _usage_chat(_get(obj, "usage"), facts)
-        data = _get(obj, "data") or ()
+        facts.response_model = read(obj, "model")
+        _usage_chat(read(obj, "usage"), facts)
+        data = read(obj, "data") or ()
         if data:
-            vector = _get(data[0], "embedding")
+            vector = read(data[0], "embedding")
             if isinstance(vector, list):
                 facts.response_attributes[sc.EMBEDDINGS_DIMENSION_COUNT] = len(vector)
 
@@ -416,13 +390,13 @@ class Moderations(Endpoint):
             facts.response_attributes[sc.GUARDRAIL_INPUT] = as_text(body.get("input"))
 
     def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
-        facts.response_model = _get(obj, "model")
-        results = _get(obj, "results") or ()
-        flagged = any(_get(r, "flagged") for r in results)
+        facts.response_model = read(obj, "model")
+        results = read(obj, "results") or ()
+        flagged = any(read(r, "flagged") for r in results)
         categories: list[str] = []
         top: tuple[str, float] | None = None
         for r in results:
-            cats, scores = _get(r, "categories"), _get(r, "category_scores")
+            cats, scores = read(r, "categories"), read(r, "category_scores")
             for name, value in _fields(cats):
                 if value and name not in categories:
                     categories.append(name)
@@ -438,7 +412,7 @@ class Moderations(Endpoint):
         if top is not None:
             a[sc.GUARDRAIL_RISK_CATEGORY], a[sc.GUARDRAIL_RISK_SCORE] = top
         if capture:
-            a[sc.GUARDRAIL_OUTPUT] = as_text([{"flagged": _get(r, "flagged"), "categories": dict(_fields(_get(r, "categories")))}
+            a[sc.GUARDRAIL_OUTPUT] = as_text([{"flagged": read(r, "flagged"), "categories": dict(_fields(read(r, "categories")))}
                                               for r in results])
 
 
@@ -465,18 +439,18 @@ class VectorStoreSearch(Endpoint):
         parts = facts.path.strip("/").split("/")
         if len(parts) >= 3:
             facts.request_attributes[sc.DATA_SOURCE_ID] = parts[1]
-        top_k = _int(body.get("max_num_results"))
+        top_k = as_int(body.get("max_num_results"))
         if top_k is not None:
             facts.request_attributes[sc.RETRIEVAL_TOP_K] = top_k
         if capture and body.get("query") is not None:
             facts.request_attributes[sc.RETRIEVAL_QUERY_TEXT] = as_text(body.get("query"))
 
     def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
-        data = _get(obj, "data") or ()
+        data = read(obj, "data") or ()
         facts.response_attributes[sc.RETRIEVAL_RESULT_COUNT] = len(data)
         if capture:
             facts.response_attributes[sc.RETRIEVAL_DOCUMENTS] = as_text(
-                [{"id": _get(d, "file_id"), "score": _get(d, "score")} for d in data]
+                [{"id": read(d, "file_id"), "score": read(d, "score")} for d in data]
             )
 
 

@@ -33,7 +33,7 @@ import run  # noqa: E402
 from opentelemetry import trace  # noqa: E402
 
 import otel_llmlog  # noqa: E402
-from otel_llmlog.instrumentation import core  # noqa: E402
+from otel_llmlog.instrumentation import call  # noqa: E402
 from otel_llmlog.instrumentation.providers import anthropic as p_anthropic  # noqa: E402
 from otel_llmlog.instrumentation.providers import openai as p_openai  # noqa: E402
 
@@ -43,8 +43,8 @@ _MISSING = object()
 def fast_get(obj: Any, name: str, default: Any = None) -> Any:
     """The provider helper with the common cases first: SDK objects by getattr, dicts by .get.
 
-    The package's ``_get`` asks ``isinstance(obj, Mapping)`` first, an ABC check that every SDK
-    (pydantic) object fails slowly; here that check only runs for objects without the attribute.
+    The package's ``sdk_objects.read`` once asked ``isinstance(obj, Mapping)`` first, an ABC check that
+    every SDK (pydantic) object fails slowly; here that check only runs for objects without the attribute.
     """
     if obj is None:
         return default
@@ -62,18 +62,18 @@ def patches(level: int, stack: ExitStack) -> dict[str, Any]:
     """Apply the first ``level`` switches; returns instrument() overrides."""
     kwargs: dict[str, Any] = {}
     if level >= 1:  # metrics off: no histogram records, no counter add
-        stack.enter_context(mock.patch.object(core, "record_metrics", lambda *a, **k: None))
+        stack.enter_context(mock.patch.object(call, "record_metrics", lambda *a, **k: None))
     if level >= 2:  # pricing off: no cost attributes
         stack.enter_context(mock.patch("otel_llmlog.facts.pricing.PriceBook.cost", lambda *a, **k: None))
     if level >= 3:  # provider field reads: isinstance(dict) / getattr fast path instead of isinstance(Mapping) first
-        stack.enter_context(mock.patch.object(p_openai, "_get", fast_get))
-        stack.enter_context(mock.patch.object(p_anthropic, "_get", fast_get))
+        stack.enter_context(mock.patch.object(p_openai, "read", fast_get))
+        stack.enter_context(mock.patch.object(p_anthropic, "read", fast_get))
     if level >= 4:  # spans: a no-op tracer (non-recording spans), so only our own code is left
         kwargs["tracer_provider"] = trace.NoOpTracerProvider()
     return kwargs
 
 
-VARIANTS = ["full", "- metrics", "- pricing", "fast _get", "no-op tracer (our code + wrapt only)"]
+VARIANTS = ["full", "- metrics", "- pricing", "fast read", "no-op tracer (our code + wrapt only)"]
 
 
 def measure(s: run.Scenario, tel: run.Telemetry, blocks: int, n: int) -> list[tuple[str, float, float | None, float | None]]:

@@ -24,7 +24,7 @@ from anthropic.types import Message, RawMessageStartEvent
 from anthropic.types.beta import BetaMessage
 from opentelemetry.trace import StatusCode
 
-from otel_llmlog.instrumentation.core import api_key_sha256
+from otel_llmlog.instrumentation.hooks import api_key_sha256
 
 from .conftest import (
     API_KEY,

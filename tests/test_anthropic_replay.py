@@ -23,7 +23,7 @@ import anthropic
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
-from otel_llmlog.instrumentation.core import api_key_sha256
+from otel_llmlog.instrumentation.hooks import api_key_sha256
 
 from .conftest import API_KEY, check_exception, cost_attributes, load_case
 

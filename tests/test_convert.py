@@ -12,7 +12,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
-from otel_llmlog.instrumentation.core import api_key_sha256
+from otel_llmlog.instrumentation.hooks import api_key_sha256
 from otel_llmlog.records.convert import to_generation_records, to_payloads
 from otel_llmlog.records.reading import read_path
 from otel_llmlog.records.spans import SpanData

@@ -1,7 +1,8 @@
 """Fault injection: every step of the instrumentation made to raise, in turn; the caller never notices.
 
-The steps are not listed by hand. They are every function and method the core, the content policy,
-the metrics queue, the price book's ``cost`` and each provider module define, found by introspection,
+The steps are not listed by hand. They are every function and method the call machinery (hooks, call
+lifecycle, stream taps, provider protocol, settings, error recording), the content policy, the metrics,
+the price book's ``cost``, each provider module and their SDK-object helpers define, found by introspection,
 minus the guards (the methods whose job is to catch: faulting a guard removes the guard itself, which
 proves nothing), the few that only run when ``instrument()`` is called, and the metrics queue's
 recording side, which runs off the call. A profiled run of the scenarios below (real
@@ -40,9 +41,11 @@ import pytest
 
 from otel_llmlog.facts import messages
 from otel_llmlog.facts.pricing import PriceBook
-from otel_llmlog.instrumentation import content, core, metrics
+from otel_llmlog.instrumentation import call, content, errors, hooks, metrics, protocol, settings, taps
+from otel_llmlog.instrumentation.call_facts import CallFacts
 from otel_llmlog.instrumentation.providers import anthropic as anthropic_provider
 from otel_llmlog.instrumentation.providers import openai as openai_provider
+from otel_llmlog.instrumentation.providers import sdk_objects
 
 from .conftest import API_KEY, Tracing, load_case, recorded_call
 from .test_lifecycle import LogWatch, logs  # noqa: F401 - ``logs`` is an autouse fixture
@@ -52,40 +55,42 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 PROVIDER_MODULES: tuple[ModuleType, ...] = (openai_provider, anthropic_provider)
 
-#: The core's guards: the methods SDK code (or a guard) calls, each catching every failure below it.
+#: The guards: the methods SDK code (or a guard) calls, each catching every failure below it.
 GUARDS: dict[str, str] = {
-    "core._start": "starts a call; a failure means an uninstrumented call",
-    "core._note_response": "sees the final HTTP response",
-    "core.request_wrapper": "builds the request hook at instrument()",
-    "core.async_request_wrapper": "builds the request hook at instrument()",
-    "core.process_response_wrapper": "the response hook itself",
-    "core.async_process_response_wrapper": "the response hook itself",
-    "core.Call.result": "routes what request returned",
-    "core.Call.stream_done": "a stream's end",
-    "core.Call.closed": "a response closed",
-    "core.Call.abandoned": "a stream garbage-collected",
-    "core.Call.fail": "an error of the call",
-    "core.Call.finish": "ends the span whatever failed before",
-    "core.SyncTap.__iter__": "called by the SDK's stream",
-    "core.SyncTap.__next__": "called by the SDK's stream; reads each chunk",
-    "core.SyncTap.__del__": "called by the garbage collector",
-    "core.AsyncTap.__aiter__": "called by the SDK's stream",
-    "core.AsyncTap.__anext__": "called by the SDK's stream; reads each chunk",
-    "core.AsyncTap.__del__": "called by the garbage collector",
+    "hooks._start": "starts a call; a failure means an uninstrumented call",
+    "hooks._note_response": "sees the final HTTP response",
+    "hooks.request_wrapper": "builds the request hook at instrument()",
+    "hooks.async_request_wrapper": "builds the request hook at instrument()",
+    "hooks.process_response_wrapper": "the response hook itself",
+    "hooks.async_process_response_wrapper": "the response hook itself",
+    "call.Call.result": "routes what request returned",
+    "call.Call.stream_done": "a stream's end",
+    "call.Call.closed": "a response closed",
+    "call.Call.abandoned": "a stream garbage-collected",
+    "call.Call.fail": "an error of the call",
+    "call.Call.finish": "ends the span whatever failed before",
+    "taps.SyncTap.__iter__": "called by the SDK's stream",
+    "taps.SyncTap.__next__": "called by the SDK's stream; reads each chunk",
+    "taps.SyncTap.__del__": "called by the garbage collector",
+    "taps.AsyncTap.__aiter__": "called by the SDK's stream",
+    "taps.AsyncTap.__anext__": "called by the SDK's stream; reads each chunk",
+    "taps.AsyncTap.__del__": "called by the garbage collector",
     "anthropic.sdk_call_span_wrapper": "the hook on the anthropic SDK's own call span",
 }
 
 #: Run by ``instrument()``, never by a call (checked by ``test_left_out_steps_are_never_run``).
 AT_INSTRUMENT: dict[str, str] = {
-    "core.Settings.__init__": "what instrument() decided",
-    "core.Instruments.__init__": "the metric instruments",
+    "settings.Settings.__init__": "what instrument() decided",
+    "settings.set_current": "puts it in force (and None at uninstrument())",
+    "metrics.Instruments.__init__": "the metric instruments",
     "content.capture_from_env": "the capture setting",
     "content.max_length_from_env": "the content length setting",
 }
 
 #: Run off the call: where queued metric measurements are recorded (a collection, the drain thread,
 #: ``uninstrument()``), never by a call below the queue's bound (checked by ``test_left_out_steps_are_never_run``;
-#: a failing entry is in ``test_metrics``). What a call runs of the module (``defer``, ``dimensions``) is faulted here.
+#: a failing entry is in ``test_metrics``). What a call runs of the module (``record_metrics``, ``defer``,
+#: ``dimensions``) is faulted here.
 OFF_THE_CALL: dict[str, str] = {
     "metrics.drain": "records queued measurements",
     "metrics._record": "records one call's measurements",
@@ -101,10 +106,10 @@ OFF_THE_CALL: dict[str, str] = {
 #: Defaults of the extractor interface that every provider overrides where a call would run them
 #: (checked by ``test_left_out_steps_are_never_run``).
 UNREACHED: dict[str, str] = {
-    "core.Endpoint.request": "every endpoint reads its own request",
-    "core.Endpoint.response": "every endpoint reads its own response",
-    "core.Endpoint.stream_state": "inherited only by endpoints that never stream",
-    "core.StreamState.chunk": "every stream state reads its own chunks",
+    "protocol.Endpoint.request": "every endpoint reads its own request",
+    "protocol.Endpoint.response": "every endpoint reads its own response",
+    "protocol.Endpoint.stream_state": "inherited only by endpoints that never stream",
+    "protocol.StreamState.chunk": "every stream state reads its own chunks",
 }
 
 LEFT_OUT = GUARDS.keys() | AT_INSTRUMENT.keys() | UNREACHED.keys() | OFF_THE_CALL.keys()
@@ -140,8 +145,12 @@ def defined_in(module: ModuleType, label: str) -> Iterator[Step]:
                     yield Step(f"{label}.{name}.{attr}", obj, attr, fn)
 
 
+#: the modules a call runs through, besides the provider modules (``groups`` and ``subspans`` run only
+#: inside the caller's own ``with`` blocks, and the instrumentor only at ``instrument()``)
+CALL_MODULES: tuple[ModuleType, ...] = (hooks, call, taps, protocol, settings, errors, sdk_objects)
+
 FOUND: list[Step] = [
-    *defined_in(core, "core"),
+    *(step for module in CALL_MODULES for step in defined_in(module, module.__name__.rsplit(".", 1)[-1])),
     *defined_in(content, "content"),
     *defined_in(messages, "messages"),
     *defined_in(metrics, "metrics"),
@@ -164,7 +173,7 @@ def test_every_extractor_is_a_step() -> None:
         for endpoint in {*provider.endpoints.values(), *(e for _, _, e in provider.patterns)}:
             for method in ("span_name", "request", "response", "stream_state"):
                 assert getattr(type(endpoint), method) in faulted, (endpoint, method)
-            state = type(endpoint.stream_state(core.CallFacts("p", "chat", None), False))
+            state = type(endpoint.stream_state(CallFacts("p", "chat", None), False))
             for method in ("__init__", "chunk", "finish"):
                 assert getattr(state, method) in faulted, (state, method)
 
@@ -406,7 +415,7 @@ class StartWatch:
 
     def __init__(self) -> None:
         self.unstarted = 0
-        self.original = core._start
+        self.original = hooks._start
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         call = self.original(*args, **kwargs)
@@ -446,7 +455,7 @@ def test_fault(
     logs.expect_failures = True
     tracing = tracing_content
     fault, starts = Fault(), StartWatch()
-    monkeypatch.setattr(core, "_start", starts)
+    monkeypatch.setattr(hooks, "_start", starts)
     inject(monkeypatch, step, fault)
     for scenario in scenarios:
         tracing.exporter.clear()

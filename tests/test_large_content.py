@@ -31,7 +31,8 @@ import httpx2
 import openai
 import pytest
 
-from otel_llmlog.instrumentation import core
+from otel_llmlog.instrumentation import hooks
+from otel_llmlog.instrumentation.call import Call
 from otel_llmlog.instrumentation.content import TRUNCATION_MARK
 
 from .conftest import API_KEY, Tracing, load_case, mock_http_client
@@ -86,7 +87,7 @@ class OwnPeaks:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.peaks: dict[str, int] = {}
-        for owner, name in ((core, "_start"), (core.Call, "finish")):
+        for owner, name in ((hooks, "_start"), (Call, "finish")):
             monkeypatch.setattr(owner, name, self.measured(name, getattr(owner, name)))
 
     def measured(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:

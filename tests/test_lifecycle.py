@@ -40,7 +40,7 @@ from opentelemetry.trace import StatusCode
 
 import otel_llmlog
 from otel_llmlog.facts.pricing import PriceBook
-from otel_llmlog.instrumentation.core import api_key_sha256
+from otel_llmlog.instrumentation.hooks import api_key_sha256
 from otel_llmlog.instrumentation.providers import openai as openai_provider
 
 from .conftest import (

@@ -15,7 +15,7 @@ import openai
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
-from otel_llmlog.instrumentation.core import api_key_sha256
+from otel_llmlog.instrumentation.hooks import api_key_sha256
 
 from .conftest import API_KEY, cost_attributes, load_case
 

@@ -22,27 +22,29 @@ from opentelemetry.trace import Span, SpanKind
 
 from ..facts import semconv as sc
 from ..version import __version__
-from .core import GROUP_KEY, error_type_of, record_exception
+from . import content
+from .errors import error_type_of, record_exception
+from .settings import current_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: where the current request group's span attributes are kept (in the OTel context, so they travel
+#: wherever context does: tasks, ``gather``, context-propagating threads); every LLM call span
+#: started inside copies them (:class:`~otel_llmlog.instrumentation.call.Call`)
+GROUP_KEY = otel_context.create_key("otel_llmlog.group")
 #: facts of the enclosing group, kept beside GROUP_KEY's flat attributes so nesting can merge
 _FACTS_KEY = otel_context.create_key("otel_llmlog.group_facts")
 
 
 def tracer() -> otel_trace.Tracer:
     """The tracer of the current ``instrument()`` call, or the global one when not instrumented."""
-    from . import instrumentor
-
-    settings = instrumentor._settings
+    settings = current_settings()
     return settings.tracer if settings is not None else otel_trace.get_tracer("otel_llmlog", __version__)
 
 
 def capture_enabled() -> bool:
     """Content capture as the current ``instrument()`` call set it (else the environment)."""
-    from . import content, instrumentor
-
-    settings = instrumentor._settings
+    settings = current_settings()
     return settings.capture_content if settings is not None else content.capture_from_env()
 
 

@@ -22,16 +22,10 @@ from wrapt import wrap_function_wrapper
 from ..facts.pricing import PriceBook
 from ..version import __version__
 from . import content
-from . import metrics as queued_metrics
-from .core import (
-    Instruments,
-    Provider,
-    Settings,
-    async_process_response_wrapper,
-    async_request_wrapper,
-    process_response_wrapper,
-    request_wrapper,
-)
+from .hooks import async_process_response_wrapper, async_request_wrapper, process_response_wrapper, request_wrapper
+from .metrics import Instruments, drain
+from .protocol import Provider
+from .settings import Settings, set_current
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +36,6 @@ _SDKS: tuple[tuple[str, str, str], ...] = (
     ("openai", "openai._base_client", "otel_llmlog.instrumentation.providers.openai"),
     ("anthropic", "anthropic._base_client", "otel_llmlog.instrumentation.providers.anthropic"),
 )
-
-_settings: Settings | None = None
-
-
-def _current_settings() -> Settings | None:
-    return _settings
-
 
 class LLMLogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Instruments whichever of the ``openai`` and ``anthropic`` SDKs are installed.
@@ -65,7 +52,6 @@ class LLMLogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return ()
 
     def _instrument(self, **kwargs: Any) -> None:
-        global _settings
         tracer = trace.get_tracer(
             "otel_llmlog", __version__, tracer_provider=kwargs.get("tracer_provider"), schema_url=SCHEMA_URL
         )
@@ -73,13 +59,13 @@ class LLMLogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             "otel_llmlog", __version__, meter_provider=kwargs.get("meter_provider"), schema_url=SCHEMA_URL
         )
         capture = kwargs.get("capture_content")
-        _settings = Settings(
+        set_current(Settings(
             tracer=tracer,
             instruments=Instruments(meter),
             capture_content=content.capture_from_env() if capture is None else bool(capture),
             max_content_length=kwargs.get("max_content_length") or content.max_length_from_env(),
             prices=PriceBook.from_settings(kwargs.get("prices")),
-        )
+        ))
         for sdk, base_module, provider_module in _SDKS:
             try:
                 importlib.import_module(sdk)
@@ -87,8 +73,8 @@ class LLMLogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
                 base = importlib.import_module(base_module)
             except ImportError:
                 continue
-            self._wrap(base, "SyncAPIClient.request", request_wrapper(_current_settings, provider))
-            self._wrap(base, "AsyncAPIClient.request", async_request_wrapper(_current_settings, provider))
+            self._wrap(base, "SyncAPIClient.request", request_wrapper(provider))
+            self._wrap(base, "AsyncAPIClient.request", async_request_wrapper(provider))
             self._wrap(base, "SyncAPIClient._process_response", process_response_wrapper)
             self._wrap(base, "AsyncAPIClient._process_response", async_process_response_wrapper)
             for module_name, function, wrapper in getattr(importlib.import_module(provider_module), "EXTRA_HOOKS", ()):
@@ -107,15 +93,14 @@ class LLMLogInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._wrapped.append((owner, method))
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        global _settings
-        _settings = None
+        set_current(None)
         while self._wrapped:
             owner, method = self._wrapped.pop()  # a class or a module
             current = vars(owner).get(method)
             original = getattr(current, "__wrapped__", None)
             if original is not None:
                 setattr(owner, method, original)
-        queued_metrics.drain()  # what calls queued is recorded before the caller reads or shuts down its meters
+        drain()  # what calls queued is recorded before the caller reads or shuts down its meters
 
 
 def instrument(

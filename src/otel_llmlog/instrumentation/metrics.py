@@ -1,10 +1,11 @@
-"""Metric measurements taken off the calling thread.
+"""The GenAI client metrics: their instruments, and the queue that records them off the calling thread.
 
-Recording one measurement through the OpenTelemetry metrics SDK costs 8 to 10 µs (exemplar
-filter, attribute-set key, aggregation lock); a call makes four or five of them, which was the
-largest single part of what this package added to a call. So a call only appends one small
-tuple to a queue (:func:`defer`), and the measurements reach the real instruments later, in
-this order of preference:
+:class:`Instruments` are created once per ``instrument()``; a call hands its measurements to
+:func:`record_metrics` when it ends. Recording one measurement through the OpenTelemetry metrics
+SDK costs 8 to 10 µs (exemplar filter, attribute-set key, aggregation lock); a call makes four or
+five of them, which was the largest single part of what this package added to a call. So a call
+only appends one small tuple to a queue (:func:`defer`), and the measurements reach the real
+instruments later, in this order of preference:
 
 * **at collection:** every ``instrument()`` registers one observable instrument whose callback
   drains the queue into the synchronous instruments. The SDK runs observable callbacks before
@@ -42,6 +43,7 @@ from opentelemetry.metrics import CallbackOptions, NoOpHistogram, Observation
 from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, SpanContext, TraceFlags
 
 from ..facts import semconv as sc
+from .call_facts import CallFacts
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,57 @@ _PENDING: deque[tuple[Any, ...]] = deque()
 #: passing no context would make the SDK use whatever span is current where the drain runs
 _NO_SPAN = trace.set_span_in_context(INVALID_SPAN)
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+
+
+# --- the instruments, and what a call hands them ---
+
+#: bucket boundaries the GenAI conventions advise: the SDK defaults (0, 5, 10, ... 10000) would put
+#: every call under five seconds, and every token count under five, in one bucket
+SECONDS_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]
+TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]
+
+
+class Instruments:
+    """The GenAI client instruments plus a cost counter, created once per ``instrument()``.
+
+    Calls do not record into them directly: :func:`record_metrics` queues (``active`` is False
+    when they are no-op instruments, and then nothing is queued at all).
+    """
+
+    def __init__(self, meter: Any) -> None:
+        def histogram(name: str, unit: str, buckets: list[float] | list[int]) -> Any:
+            return meter.create_histogram(
+                name, unit=unit, description=sc.METRICS[name][2], explicit_bucket_boundaries_advisory=buckets
+            )
+
+        self.duration = histogram(sc.METRIC_OPERATION_DURATION, "s", SECONDS_BUCKETS)
+        self.ttfc = histogram(sc.METRIC_TIME_TO_FIRST_CHUNK, "s", SECONDS_BUCKETS)
+        self.tokens = histogram(sc.METRIC_TOKEN_USAGE, "{token}", TOKEN_BUCKETS)
+        self.cost = meter.create_counter(sc.METRIC_COST, unit="USD", description=sc.METRICS[sc.METRIC_COST][2])
+        self.active = register(meter, self.duration)
+
+
+def record_metrics(inst: Instruments | None, facts: CallFacts, cost: float | None, span_context: Any = None) -> None:
+    """Queue the call's measurements (duration, time to first chunk, tokens, cost) into ``inst``.
+
+    ``span_context`` (of the call's span) links the measurements' exemplars to the call.
+    """
+    if inst is None or not inst.active:
+        return
+    if span_context is not None and span_context.trace_flags.sampled:
+        trace_id, span_id = span_context.trace_id, span_context.span_id
+    else:
+        trace_id = span_id = 0
+    dims = dimensions((facts.operation, facts.provider, facts.request_model, facts.server_address, facts.server_port,
+                       facts.response_model, facts.error_type))
+    start = facts.start_ns
+    first = facts.first_chunk_ns
+    u = facts.usage
+    defer((inst, dims, (facts.end_ns or start) - start, None if first is None else first - start,
+           u.input_tokens, u.output_tokens, cost, trace_id, span_id))
+
+
+# --- the queue ---
 
 
 def defer(entry: tuple[Any, ...]) -> None:

@@ -25,9 +25,10 @@ from opentelemetry.trace import NonRecordingSpan
 from ...facts import semconv as sc
 from ...facts.messages import as_text, parse_arguments, text_part
 from ...facts.providers import ANTHROPIC
+from ..call import current_call
 from ..call_facts import CallFacts
-from ..core import _CURRENT_CALL, Endpoint, Provider, StreamState
-from .openai import _get, _int, _number
+from ..protocol import Endpoint, Provider, StreamState
+from .sdk_objects import as_int, as_number, read
 
 logger = logging.getLogger(__name__)
 
@@ -50,24 +51,24 @@ class _UsageTotals:
         """Take every number the usage object reports; missing (None) numbers keep earlier values."""
         for attr, key in (("input", "input_tokens"), ("output", "output_tokens"),
                           ("cache_read", "cache_read_input_tokens"), ("cache_write", "cache_creation_input_tokens")):
-            value = _int(_get(usage, key))
+            value = as_int(read(usage, key))
             if value is not None:
                 setattr(self, attr, value)
-        breakdown = _get(usage, "cache_creation")
+        breakdown = read(usage, "cache_creation")
         if breakdown is not None:
-            five, hour = _int(_get(breakdown, "ephemeral_5m_input_tokens")), _int(_get(breakdown, "ephemeral_1h_input_tokens"))
+            five, hour = as_int(read(breakdown, "ephemeral_5m_input_tokens")), as_int(read(breakdown, "ephemeral_1h_input_tokens"))
             if five is not None:
                 self.write_5m = five
             if hour is not None:
                 self.write_1h = hour
-        details = _get(usage, "output_tokens_details")
+        details = read(usage, "output_tokens_details")
         if details is not None:
-            thinking = _int(_get(details, "thinking_tokens"))
+            thinking = as_int(read(details, "thinking_tokens"))
             if thinking is not None:
                 self.thinking = thinking
 
-    def apply(self, rec: CallFacts) -> None:
-        u = rec.usage
+    def apply(self, facts: CallFacts) -> None:
+        u = facts.usage
         if self.input is not None:
             u.input_tokens = self.input + (self.cache_read or 0) + (self.cache_write or 0)
         u.output_tokens = self.output
@@ -79,15 +80,15 @@ class _UsageTotals:
 
 
 def _block_part(block: Any) -> dict[str, Any]:
-    kind = _get(block, "type")
+    kind = read(block, "type")
     if kind == "text":
-        return text_part(_get(block, "text", ""))
+        return text_part(read(block, "text", ""))
     if kind in ("tool_use", "server_tool_use"):
-        return {"type": "tool_call", "id": _get(block, "id"), "name": _get(block, "name"), "arguments": _get(block, "input")}
+        return {"type": "tool_call", "id": read(block, "id"), "name": read(block, "name"), "arguments": read(block, "input")}
     if kind == "tool_result":
-        return {"type": "tool_call_response", "id": _get(block, "tool_use_id"), "response": _tool_result(_get(block, "content"))}
+        return {"type": "tool_call_response", "id": read(block, "tool_use_id"), "response": _tool_result(read(block, "content"))}
     if kind == "thinking":
-        return {"type": "reasoning", "content": _get(block, "thinking", "")}
+        return {"type": "reasoning", "content": read(block, "thinking", "")}
     if kind == "redacted_thinking":
         return {"type": "reasoning", "content": "[redacted]"}
     return {"type": kind or "unknown"}
@@ -95,16 +96,16 @@ def _block_part(block: Any) -> dict[str, Any]:
 
 def _tool_result(value: Any) -> Any:
     if isinstance(value, list):
-        return "".join(_get(b, "text", "") for b in value if _get(b, "type") == "text") or as_text(value)
+        return "".join(read(b, "text", "") for b in value if read(b, "type") == "text") or as_text(value)
     return value
 
 
 def _messages(messages: Any) -> list[dict[str, Any]]:
     out = []
     for m in messages or ():
-        content = _get(m, "content")
+        content = read(m, "content")
         parts = [text_part(content)] if isinstance(content, str) else [_block_part(b) for b in content or ()]
-        role = _get(m, "role") or "user"
+        role = read(m, "role") or "user"
         if role == "user" and parts and all(p["type"] == "tool_call_response" for p in parts):
             role = "tool"
         out.append({"role": role, "parts": parts})
@@ -114,13 +115,13 @@ def _messages(messages: Any) -> list[dict[str, Any]]:
 class Messages(Endpoint):
     operation = "chat"
 
-    def request(self, body: Mapping[str, Any], rec: CallFacts, capture: bool) -> None:
-        a = rec.request_attributes
-        max_tokens = _int(body.get("max_tokens"))
+    def request(self, body: Mapping[str, Any], facts: CallFacts, capture: bool) -> None:
+        a = facts.request_attributes
+        max_tokens = as_int(body.get("max_tokens"))
         if max_tokens is not None:
             a[sc.REQUEST_MAX_TOKENS] = max_tokens
         for key, attr in (("temperature", sc.REQUEST_TEMPERATURE), ("top_p", sc.REQUEST_TOP_P), ("top_k", sc.REQUEST_TOP_K)):
-            value = _number(body.get(key))
+            value = as_number(body.get(key))
             if value is not None:
                 a[attr] = float(value)
         stop = body.get("stop_sequences")
@@ -128,41 +129,41 @@ class Messages(Endpoint):
             a[sc.REQUEST_STOP_SEQUENCES] = [s for s in stop if isinstance(s, str)]
         # structured outputs: ``output_config.format`` (``output_format`` is its deprecated form);
         # Anthropic has no explicit "text" format, so only JSON is ever stated
-        formats = (_get(body.get("output_config"), "format"), body.get("output_format"))
-        if any(_get(f, "type") == "json_schema" for f in formats if f is not None):
+        formats = (read(body.get("output_config"), "format"), body.get("output_format"))
+        if any(read(f, "type") == "json_schema" for f in formats if f is not None):
             a[sc.OUTPUT_TYPE] = "json"
         if capture:
             system = body.get("system")
             if isinstance(system, str) and system:
-                rec.system_instructions = [text_part(system)]
+                facts.system_instructions = [text_part(system)]
             elif isinstance(system, list) and system:
-                rec.system_instructions = [_block_part(b) for b in system]
-            rec.input_messages = _messages(body.get("messages"))
+                facts.system_instructions = [_block_part(b) for b in system]
+            facts.input_messages = _messages(body.get("messages"))
 
-    def response(self, obj: Any, rec: CallFacts, capture: bool) -> None:
-        rec.response_id = _get(obj, "id") or rec.response_id
-        rec.response_model = _get(obj, "model") or rec.response_model
-        reason = _get(obj, "stop_reason")
+    def response(self, obj: Any, facts: CallFacts, capture: bool) -> None:
+        facts.response_id = read(obj, "id") or facts.response_id
+        facts.response_model = read(obj, "model") or facts.response_model
+        reason = read(obj, "stop_reason")
         if reason:
-            rec.native_finish_reasons = [reason]
-        usage = _get(obj, "usage")
+            facts.native_finish_reasons = [reason]
+        usage = read(obj, "usage")
         if usage is not None:
             totals = _UsageTotals()
             totals.merge(usage)
-            totals.apply(rec)
-            _service_tier(usage, rec)
+            totals.apply(facts)
+            _service_tier(usage, facts)
         if capture:
-            parts = [_block_part(b) for b in _get(obj, "content") or ()]
-            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason or ""}]
+            parts = [_block_part(b) for b in read(obj, "content") or ()]
+            facts.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": reason or ""}]
 
-    def stream_state(self, rec: CallFacts, capture: bool) -> StreamState:
-        return MessagesStream(rec, capture)
+    def stream_state(self, facts: CallFacts, capture: bool) -> StreamState:
+        return MessagesStream(facts, capture)
 
 
-def _service_tier(usage: Any, rec: CallFacts) -> None:
-    tier = _get(usage, "service_tier")
+def _service_tier(usage: Any, facts: CallFacts) -> None:
+    tier = read(usage, "service_tier")
     if isinstance(tier, str):
-        rec.price_context["service_tier"] = tier
+        facts.price_context["service_tier"] = tier
 
 
 class MessagesStream(StreamState):
@@ -170,8 +171,8 @@ class MessagesStream(StreamState):
 
     __slots__ = ("totals", "reason", "blocks", "pieces")
 
-    def __init__(self, rec: CallFacts, capture: bool) -> None:
-        super().__init__(rec, capture)
+    def __init__(self, facts: CallFacts, capture: bool) -> None:
+        super().__init__(facts, capture)
         self.totals = _UsageTotals()
         self.reason: str | None = None
         self.blocks: dict[int, dict[str, Any]] = {}  # index -> part being built (capture only)
@@ -179,11 +180,11 @@ class MessagesStream(StreamState):
         self.pieces: dict[int, list[str]] = {}
 
     def chunk(self, event: Any) -> None:
-        # Runs once per event; the SDK's event models are read by attribute, anything else by ``_get``.
+        # Runs once per event; the SDK's event models are read by attribute, anything else by ``read``.
         try:
             kind = event.type
         except AttributeError:
-            kind = _get(event, "type")
+            kind = read(event, "type")
         if kind == "content_block_delta":
             if not self.capture:
                 return
@@ -192,9 +193,9 @@ class MessagesStream(StreamState):
                 delta = event.delta
                 kind = delta.type
             except AttributeError:
-                index = _get(event, "index", 0)
-                delta = _get(event, "delta")
-                kind = _get(delta, "type")
+                index = read(event, "index", 0)
+                delta = read(event, "delta")
+                kind = read(delta, "type")
             pieces = self.pieces.get(index)
             if pieces is None:
                 return
@@ -202,42 +203,42 @@ class MessagesStream(StreamState):
                 try:
                     pieces.append(delta.text)
                 except AttributeError:
-                    pieces.append(_get(delta, "text", ""))
+                    pieces.append(read(delta, "text", ""))
             elif kind == "input_json_delta":
-                pieces.append(_get(delta, "partial_json", ""))
+                pieces.append(read(delta, "partial_json", ""))
             elif kind == "thinking_delta":
-                pieces.append(_get(delta, "thinking", ""))
+                pieces.append(read(delta, "thinking", ""))
         elif kind == "message_start":
-            message = _get(event, "message")
-            rec = self.rec
-            rec.response_id = _get(message, "id") or rec.response_id
-            rec.response_model = _get(message, "model") or rec.response_model
-            usage = _get(message, "usage")
+            message = read(event, "message")
+            facts = self.facts
+            facts.response_id = read(message, "id") or facts.response_id
+            facts.response_model = read(message, "model") or facts.response_model
+            usage = read(message, "usage")
             if usage is not None:
                 self.totals.merge(usage)
-                _service_tier(usage, rec)
+                _service_tier(usage, facts)
         elif kind == "message_delta":
-            reason = _get(_get(event, "delta"), "stop_reason")
+            reason = read(read(event, "delta"), "stop_reason")
             if reason:
                 self.reason = reason
-            usage = _get(event, "usage")
+            usage = read(event, "usage")
             if usage is not None:
                 self.totals.merge(usage)
         elif kind == "content_block_start" and self.capture:
-            block = _get(event, "content_block")
+            block = read(event, "content_block")
             part = _block_part(block)
-            index = _get(event, "index", 0)
+            index = read(event, "index", 0)
             initial = part.get("content")
             self.pieces[index] = [initial] if isinstance(initial, str) and initial else []
             self.blocks[index] = part
 
     def finish(self) -> None:
-        rec = self.rec
-        self.totals.apply(rec)
+        facts = self.facts
+        self.totals.apply(facts)
         if self.reason:
-            rec.native_finish_reasons = [self.reason]
-        if rec.error is not None:
-            _in_stream_error_type(rec)
+            facts.native_finish_reasons = [self.reason]
+        if facts.error is not None:
+            _in_stream_error_type(facts)
         if self.capture:
             parts = []
             for index, part in sorted(self.blocks.items()):
@@ -248,23 +249,23 @@ class MessagesStream(StreamState):
                 elif pieces:
                     part["content"] = "".join(pieces)
                 parts.append(part)
-            rec.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": self.reason or ""}]
+            facts.output_messages = [{"role": "assistant", "parts": parts, "finish_reason": self.reason or ""}]
 
 
-def _in_stream_error_type(rec: CallFacts) -> None:
+def _in_stream_error_type(facts: CallFacts) -> None:
     """``error.type`` of an ``event: error`` that arrived inside a stream whose HTTP status was 200.
 
     The SDK raises an ``APIStatusError`` carrying that 200, which would make ``error.type`` "200".
     No HTTP status describes this failure, so the error envelope's own type is used
     (``overloaded_error``, ``api_error``, ...): it is what the API said, it is low-cardinality, and
-    it is what the SDK's own tracing reports. The core calls ``finish`` of a failed stream after it
-    has set ``error_type``, so this replaces it.
+    it is what the SDK's own tracing reports. :meth:`~otel_llmlog.instrumentation.call.Call.fail`
+    calls ``finish`` of a failed stream after it has set ``error_type``, so this replaces it.
     """
-    exc = rec.error
+    exc = facts.error
     status = getattr(exc, "status_code", None)
     kind = getattr(exc, "type", None)
     if isinstance(status, int) and status < 400 and isinstance(kind, str) and kind:
-        rec.error_type = kind
+        facts.error_type = kind
 
 
 _MESSAGES = Messages()
@@ -294,18 +295,18 @@ def sdk_call_span_wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict
 
 
 def _stand_in_for_sdk_span(args: tuple, kwargs: dict) -> NonRecordingSpan | None:
-    call = _CURRENT_CALL.get()
+    call = current_call()
     if call is None or call.ended or call.provider is not PROVIDER:
         return None
     span = call.span
     if trace.get_current_span() is not span or not span.is_recording():
         return None
     attributes = args[3] if len(args) > 3 else kwargs.get("attributes")
-    conversation = _get(attributes, sc.CONVERSATION_ID)
+    conversation = read(attributes, sc.CONVERSATION_ID)
     # the client's ``open_telemetry={"conversation_id": ...}`` would have been on the SDK's span;
     # a request group's session, already on ours from its start, wins
     if isinstance(conversation, str) and conversation and sc.CONVERSATION_ID not in (getattr(span, "attributes", None) or {}):
-        call.rec.response_attributes[sc.CONVERSATION_ID] = conversation
+        call.facts.response_attributes[sc.CONVERSATION_ID] = conversation
     return NonRecordingSpan(span.get_span_context())
 
 

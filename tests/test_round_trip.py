@@ -7,7 +7,7 @@ must give the content back exactly, the lone surrogate as U+FFFD (the package's 
 
 * live span -> :class:`JsonLogExporter` file -> :func:`loads_line`;
 * live span -> OTLP JSON file (:func:`otlp_json_line`) -> ``otel-llmlog convert`` (stdout and
-  ``-o``) -> record lines;
+  ``-o``) -> record lines -> ``otel-llmlog logs`` / ``show`` / ``stats``;
 * live span -> :class:`OtelLogsExporter` -> the OTLP logs encoder (which raises on a lone
   surrogate, losing the whole batch).
 """
@@ -104,6 +104,17 @@ def test_otlp_json_file_converts_exactly(tracing_content, hard_call, tmp_path: P
     assert main(["convert", str(src), "-o", str(target)]) == 0
     assert lines_of(target.read_bytes()) == [record]
     assert not list(tmp_path.glob(".convert-*"))
+
+    # ... and on to the explorer: the converted log, and the span file itself (converted on the way)
+    assert main(["logs", "--json", str(target)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and lines_of(out.encode("utf-8")) == [record]
+    assert main(["show", "--json", record["id"], str(src)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and json.loads(out) == record
+    assert main(["stats", "--json", str(target)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and [row["calls"] for row in map(json.loads, out.splitlines())][-1] == 1
 
 
 def test_otel_logs_body_encodes(tracing_content, hard_call) -> None:

@@ -114,7 +114,7 @@ def test_gateway_routes_by_trace_id_to_its_own_tail_sampling_tier() -> None:
     assert lb["routing_key"] == "traceID"
     assert set(lb["resolver"]) == {"dns"}  # one resolver
     routed_port = port(cfg["receivers"]["otlp/routed"]["protocols"]["grpc"]["endpoint"])
-    assert lb["resolver"]["dns"]["port"] == routed_port != 4317
+    assert int(lb["resolver"]["dns"]["port"]) == routed_port != 4317
     assert pipelines["traces/ingest"]["exporters"] == ["loadbalancing"]
     assert pipelines["traces/ingest"]["receivers"] == ["otlp"]
     # everything after the load balancer reads whole traces from the routed receiver only
@@ -190,3 +190,61 @@ def test_tempo_listens_where_the_collector_sends_and_grafana_reads() -> None:
     assert datasources["tempo"]["url"] == f"http://tempo:{http_port}"
     assert datasources["tempo"]["isDefault"] is True
     assert datasources["jaeger"]["url"] == "http://jaeger:16686"
+
+
+# --- value types against the components' published config schemas (tests/data/collector-schemas) ---
+
+SCHEMAS = Path(__file__).resolve().parent / "data" / "collector-schemas"
+#: component type -> its copied schema
+COMPONENT_SCHEMAS = {("exporters", "loadbalancing"): SCHEMAS / "loadbalancingexporter.config.schema.yaml"}
+_JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict, "number": (int, float)}
+
+
+def type_errors(value: object, schema: dict, defs: dict, where: str) -> list[str]:
+    """Where ``value`` has another type than the schema declares; references to other modules'
+    schemas (not copied) are not checked. YAML's ``true`` is not an integer, nor ``4417`` a string."""
+    ref = schema.get("$ref")
+    if ref is not None:
+        if ref not in defs:  # another module's schema: unchecked
+            return []
+        schema = {**defs[ref], **{k: v for k, v in schema.items() if k != "$ref"}}
+    declared = schema.get("type")
+    if declared is not None:
+        expected = _JSON_TYPES[declared]
+        if not isinstance(value, expected) or (isinstance(value, bool) and declared != "boolean"):
+            return [f"{where}: {value!r} is not a {declared}"]
+    errors = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key in schema.get("properties", {}):
+                errors += type_errors(child, schema["properties"][key], defs, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, child in enumerate(value):
+            errors += type_errors(child, schema["items"], defs, f"{where}[{i}]")
+    return errors
+
+
+def component_errors(cfg: dict) -> list[str]:
+    errors = []
+    for (section, kind), path in COMPONENT_SCHEMAS.items():
+        schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for name, component in (cfg.get(section) or {}).items():
+            if name.split("/")[0] == kind:
+                errors += type_errors(component or {}, schema, schema.get("$defs", {}), f"{section}.{name}")
+    return errors
+
+
+@pytest.mark.parametrize("path", [CONFIG, AGENT, GATEWAY], ids=lambda p: p.name)
+def test_component_values_have_the_types_their_schemas_declare(path: Path) -> None:
+    assert component_errors(load(path)) == []
+
+
+def test_the_schema_check_finds_the_integer_port_collectors_refuse() -> None:
+    """The gateway once had ``resolver.dns.port: 4417``; a Collector since v0.108 exits at config load on it."""
+    cfg = load(GATEWAY)
+    cfg["exporters"]["loadbalancing"]["resolver"]["dns"]["port"] = 4417
+    cfg["exporters"]["loadbalancing"]["routing_key"] = True
+    assert sorted(component_errors(cfg)) == [
+        "exporters.loadbalancing.resolver.dns.port: 4417 is not a string",
+        "exporters.loadbalancing.routing_key: True is not a string",
+    ]

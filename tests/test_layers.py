@@ -102,10 +102,10 @@ def test_every_import_goes_the_allowed_way() -> None:
 def test_the_checker_sees_a_wrong_import() -> None:
     """The static check resolves relative imports as Python does, and names what breaks the direction."""
     records = PACKAGE / "records" / "convert.py"
-    wrong = "def f():\n    from ..instrumentation.core import Call\n    import wrapt\n    from opentelemetry import instrumentation\n"
+    wrong = "def f():\n    from ..instrumentation.call import Call\n    import wrapt\n    from opentelemetry import instrumentation\n"
     assert _problems(records, wrong) == [
-        "otel_llmlog/records/convert.py:2: imports otel_llmlog.instrumentation.core (records may import ['facts', 'records', 'version'] of ours)",
-        "otel_llmlog/records/convert.py:2: imports otel_llmlog.instrumentation.core.Call (records may import ['facts', 'records', 'version'] of ours)",
+        "otel_llmlog/records/convert.py:2: imports otel_llmlog.instrumentation.call (records may import ['facts', 'records', 'version'] of ours)",
+        "otel_llmlog/records/convert.py:2: imports otel_llmlog.instrumentation.call.Call (records may import ['facts', 'records', 'version'] of ours)",
         "otel_llmlog/records/convert.py:3: imports wrapt (records must not import wrapt)",
         "otel_llmlog/records/convert.py:4: imports opentelemetry.instrumentation (records must not import opentelemetry.instrumentation)",
     ]
@@ -187,7 +187,7 @@ def test_instrumenting_never_loads_the_records_layer() -> None:
         "            pass\n"
         "otel_llmlog.uninstrument()\n"
     )
-    assert "otel_llmlog.instrumentation.core" in loaded or "otel_llmlog.instrumentation.call" in loaded
+    assert "otel_llmlog.instrumentation.call" in loaded
     assert _ours(loaded, "otel_llmlog.records") == set()
     assert _ours(loaded, "otel_llmlog.tools") == set()
     assert _ours(loaded, "duckdb") == set()
